@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+// gpufit: batched Levenberg-Marquardt fits on OpenCL devices (any vendor) with a native CPU engine,
+// and the two-step task scaling-law ("model ladder") workflow built on it.
+import PackageDescription
+
+let package = Package(
+    name: "gpufit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gpufit", targets: ["gpufit"]),
+        .library(name: "GPUFit", targets: ["FitModels", "FitEngine", "FitSweep", "ModelExpressions", "LadderFit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+    ],
+    targets: [
+        // OpenCL C API, loaded with dlopen at run time so gpufit starts (and runs on its CPU engine)
+        // on machines without an OpenCL loader. Needs only the OpenCL headers to build.
+        .target(name: "CLLoader", linkerSettings: [.linkedLibrary("dl")]),
+        // The OpenCL C sources, embedded into the binary (never read from the source tree at run time).
+        .target(
+            name: "Kernels",
+            path: "kernels",
+            resources: [
+                .embedInCode("common.cl"),
+                .embedInCode("lm.cl"),
+                .embedInCode("model_loss_law.cl"),
+                .embedInCode("model_compute_law.cl"),
+                .embedInCode("model_sigmoid.cl"),
+                .embedInCode("model_log_sigmoid.cl"),
+                .embedInCode("model_single_step.cl"),
+                .embedInCode("model_misra1a.cl"),
+                .embedInCode("model_chwirut.cl"),
+            ]
+        ),
+        // Layer 1: models (parameter names, bounds, value and analytic Jacobian, OpenCL source).
+        .target(name: "FitModels", dependencies: ["Kernels"]),
+        // Layer 1b: models typed at run time as expressions, differentiated symbolically.
+        .target(name: "ModelExpressions", dependencies: ["FitModels"]),
+        // Layer 2: the LM solver, implemented twice (Swift CPU engine, OpenCL kernel), and devices.
+        .target(
+            name: "FitEngine",
+            dependencies: ["FitModels", "Kernels", "CLLoader"]
+        ),
+        // Layer 3: multi-start and bootstrap planning, counter-based random numbers, chunking, aggregation.
+        .target(name: "FitSweep", dependencies: ["FitEngine", "FitModels"]),
+        // Layer 4: the two-step task scaling law on a model ladder.
+        .target(name: "LadderFit", dependencies: ["FitSweep", "FitEngine", "FitModels", "SwiftCSV"]),
+        // The command line.
+        .executableTarget(
+            name: "gpufit",
+            dependencies: [
+                "LadderFit", "FitSweep", "FitEngine", "FitModels", "ModelExpressions", "SwiftCSV",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["FitModels", "FitEngine", .product(name: "Numerics", package: "swift-numerics")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "FitEngineTests", dependencies: ["FitEngine", "FitModels", "TestSupport"]),
+        .testTarget(name: "FitSweepTests", dependencies: ["FitSweep", "FitEngine", "FitModels", "TestSupport"]),
+        .testTarget(name: "ModelExpressionsTests", dependencies: ["ModelExpressions", "FitEngine", "FitModels", "TestSupport"]),
+        .testTarget(name: "LadderFitTests", dependencies: ["LadderFit", "FitSweep", "FitEngine", "FitModels", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ]
+)

@@ -1,0 +1,40 @@
+/// How one fit ended. A closed, stable table: the kernel (kernels/lm.cl) uses the same numbers and they are
+/// never renumbered. Usable fits (finite objective, parameters inside the bounds) are the converged states
+/// and `iterationLimit`; `singular` and `nonFinite` carry no usable parameters.
+public enum FitState: Int32, CaseIterable, Codable, Sendable, CustomStringConvertible {
+    /// An accepted step lowered the objective by at most `ftol` relative, and the local quadratic model
+    /// predicted no more: (F_old - F_new) <= ftol * F_old and predicted <= ftol * F_old.
+    case convergedObjective = 1
+    /// The step was tiny: ||dp|| <= xtol * (||p|| + xtol).
+    case convergedStep = 2
+    /// The scaled projected gradient vanished: |g_j| <= gtol * sqrt(2 F D_j) for every free parameter.
+    case convergedGradient = 3
+    /// `maxIterations` trial steps were taken without meeting a convergence test.
+    case iterationLimit = 4
+    /// The damped normal equations could not be solved even with the largest damping.
+    case singular = 5
+    /// The model or the objective was not finite at the start point (or log residuals met f <= 0 there).
+    case nonFinite = 6
+
+    /// Whether the fit's parameters and objective are meaningful.
+    public var isUsable: Bool {
+        switch self {
+        case .convergedObjective, .convergedStep, .convergedGradient, .iterationLimit: return true
+        case .singular, .nonFinite: return false
+        }
+    }
+
+    public var isConverged: Bool { self == .convergedObjective || self == .convergedStep || self == .convergedGradient }
+
+    /// The short name used in tables, JSON and on the command line.
+    public var description: String {
+        switch self {
+        case .convergedObjective: return "converged-objective"
+        case .convergedStep: return "converged-step"
+        case .convergedGradient: return "converged-gradient"
+        case .iterationLimit: return "iteration-limit"
+        case .singular: return "singular"
+        case .nonFinite: return "non-finite"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// A model y = f(x; p) with an analytic gradient in p, implemented once in Swift (CPU engine) and once in
+/// OpenCL C (kernel engine). The two must compute the same function; `EngineAgreementTests` holds them together.
+///
+/// The OpenCL source defines exactly one function,
+///
+///     REAL model_eval(const REAL *p, const REAL *x, REAL *dfdp);
+///
+/// which returns f and writes df/dp_j into dfdp[0..<NPARAMS]. `x` holds the point's variables after
+/// `variableTransforms` were applied on the host (so a law in ln N is fed ln N once, not N every iteration).
+public protocol FitModel: Sendable {
+    /// Stable name: used by `--model`, in outputs and in the program cache key.
+    var name: String { get }
+    /// Parameters in the order of p, with default bounds and default start ranges.
+    var parameters: [ParameterSpec] { get }
+    /// Names of the independent variables, in the order of x (before transforms).
+    var variableNames: [String] { get }
+    /// Transform applied once on the host to each variable before fitting (same order as `variableNames`).
+    var variableTransforms: [VariableTransform] { get }
+    /// OpenCL C source defining `model_eval` (see above).
+    var openCLSource: String { get }
+    /// f(x; p), writing df/dp into `dfdp`. `x` is already transformed.
+    func evaluate(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ dfdp: UnsafeMutablePointer<Double>) -> Double
+}
+
+extension FitModel {
+    public var parameterCount: Int { parameters.count }
+    public var variableCount: Int { variableNames.count }
+    public var parameterNames: [String] { parameters.map(\.name) }
+
+    /// f at one point without the gradient (allocates; for reporting and predictions, not hot loops).
+    public func value(parameters p: [Double], at x: [Double]) -> Double {
+        precondition(p.count == parameterCount && x.count == variableCount)
+        let tx = zip(x, variableTransforms).map { $1.apply($0) }
+        var grad = [Double](repeating: 0, count: parameterCount)
+        return p.withUnsafeBufferPointer { pp in
+            tx.withUnsafeBufferPointer { xp in
+                grad.withUnsafeMutableBufferPointer { gp in evaluate(pp.baseAddress!, xp.baseAddress!, gp.baseAddress!) }
+            }
+        }
+    }
+}
+
+/// One parameter: its name, default box bounds and the default range start points are drawn from.
+public struct ParameterSpec: Sendable, Hashable, Codable {
+    public var name: String
+    /// Default lower bound (-infinity: none).
+    public var lower: Double
+    /// Default upper bound (+infinity: none).
+    public var upper: Double
+    /// Default range for random start points.
+    public var startRange: StartRange
+
+    public init(_ name: String, lower: Double = -.infinity, upper: Double = .infinity, start: StartRange) {
+        self.name = name
+        self.lower = lower
+        self.upper = upper
+        self.startRange = start
+    }
+}
+
+/// Where random start points of one parameter are drawn from.
+public struct StartRange: Sendable, Hashable, Codable {
+    public var low: Double
+    public var high: Double
+    /// Log-uniform (for scale parameters spanning decades; needs 0 < low <= high) instead of uniform.
+    public var logUniform: Bool
+
+    public init(_ low: Double, _ high: Double, logUniform: Bool = false) {
+        self.low = low
+        self.high = high
+        self.logUniform = logUniform
+    }
+
+    /// Maps u in [0, 1) to a value in the range.
+    @inlinable public func value(at u: Double) -> Double {
+        if logUniform {
+            let l = log(low), h = log(high)
+            return exp(l + (h - l) * u)
+        }
+        return low + (high - low) * u
+    }
+}
+
+/// A transform applied to an independent variable once, on the host, before fitting.
+public enum VariableTransform: String, Sendable, Codable {
+    case identity
+    /// Natural log (the variable must be > 0).
+    case log
+
+    public func apply(_ v: Double) -> Double {
+        switch self {
+        case .identity: return v
+        case .log: return Foundation.log(v)
+        }
+    }
+}
