@@ -1,0 +1,208 @@
+import ArgumentParser
+import FitEngine
+import FitModels
+import FitSweep
+import Foundation
+import LadderFit
+import ModelExpressions
+
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit a model to a CSV file from many starts, with bootstrap intervals.",
+        discussion: """
+        The model is a built-in name (\(BuiltinModels.all.map(\.name).joined(separator: ", "))) or an expression
+        such as 'b1*(1-exp(-b2*x))' with --params b1,b2; variables are the --x column names.
+        Objective: sum of w r^2 (lsq) or of w Huber(r) (huber:DELTA), r = f - y or ln f - ln y (--log-residuals).
+        Example: gpufit fit misra1a.csv --model misra1a --x x --y y --starts 1000 --bootstrap 200
+        """)
+
+    @Argument(help: "CSV file with a header line.")
+    var file: String
+
+    @Option(name: .long, help: "Built-in model name, or an expression in the --params and --x names.")
+    var model: String
+
+    @Option(name: .long, help: "Parameter names of an expression model, comma-separated, in order.")
+    var params: String?
+
+    @Option(name: .customLong("x"), help: "Column(s) of the independent variable(s), comma-separated.")
+    var xColumns: String
+
+    @Option(name: .customLong("y"), help: "Column of the observations.")
+    var yColumn: String
+
+    @Option(name: .customLong("group"), help: "Column whose equal values are resampled together by the bootstrap.")
+    var groupColumn: String?
+
+    @Option(name: .customLong("weight"), help: "Column of per-point weights (>= 0).")
+    var weightColumn: String?
+
+    @Option(name: .long, help: "lsq, or huber:DELTA.")
+    var loss: String = "lsq"
+
+    @Flag(name: .long, help: "Fit ln f against ln y (needs f > 0 and y > 0).")
+    var logResiduals = false
+
+    @Option(name: .long, help: "Bounds per parameter, comma-separated LOW:HIGH (either side may be empty), e.g. '0:,0:,0:1'.")
+    var bounds: String?
+
+    @Option(name: .long, help: "A given start point v1,v2,...: start 0 of every replicate.")
+    var start: String?
+
+    @Option(name: .long, help: "Random start ranges per parameter, LOW:HIGH or LOW:HIGH:log, comma-separated.")
+    var startRange: String?
+
+    @Option(name: .long, help: "Points to predict at with intervals: x values separated by ';' (variables by ',').")
+    var predict: String?
+
+    @Option(name: .long, help: "Write the full result as JSON to this file (atomically).")
+    var out: String?
+
+    @Option(name: .long, help: "Iteration cap per fit.")
+    var maxIterations: Int = SolverOptions().maxIterations
+
+    @OptionGroup var engineOptions: EngineOptions
+    @OptionGroup var sweepOptions: SweepOptions
+
+    func run() throws {
+        let xNames = xColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let fitModel = try resolveModel(variables: xNames)
+        let np = fitModel.parameterCount
+        guard let parsedLoss = Loss(parsing: loss) else { throw InputError("--loss '\(loss)': use lsq or huber:DELTA with DELTA > 0") }
+
+        let table = try CSVTable(contentsOf: URL(fileURLWithPath: file))
+        let xIndex = try xNames.map { try table.column($0) }
+        let yIndex = try table.column(yColumn)
+        let gIndex = try groupColumn.map { try table.column($0) }
+        let wIndex = try weightColumn.map { try table.column($0) }
+        guard !table.rows.isEmpty else { throw InputError("\(file): no data rows") }
+        var points = [[Double]](), y = [Double](), weights = [Double](), groups = [Int]()
+        var groupIDs = [String: Int]()
+        for row in table.rows.indices {
+            let xs = try xIndex.map { try table.number(row, $0) }
+            for (v, value) in xs.enumerated() where fitModel.variableTransforms[v] == .log && value <= 0 {
+                throw InputError("\(file):\(table.line(row)): column '\(xNames[v])' = \(value) must be > 0 (model '\(fitModel.name)' takes its log)")
+            }
+            let yv = try table.number(row, yIndex)
+            if logResiduals && yv <= 0 {
+                throw InputError("\(file):\(table.line(row)): column '\(yColumn)' = \(yv) must be > 0 with --log-residuals")
+            }
+            points.append(xs)
+            y.append(yv)
+            if let wIndex {
+                let w = try table.number(row, wIndex)
+                guard w >= 0 else { throw InputError("\(file):\(table.line(row)): weight \(w) must be >= 0") }
+                weights.append(w)
+            }
+            if let gIndex {
+                let key = table.string(row, gIndex)
+                groups.append(groupIDs[key] ?? { let id = groupIDs.count; groupIDs[key] = id; return id }())
+            }
+        }
+        let (lower, upper) = try parseBounds(np: np, model: fitModel)
+        var options = SolverOptions()
+        options.maxIterations = maxIterations
+        let problem = try FitProblem(
+            model: fitModel, points: points, y: y, weights: wIndex == nil ? nil : weights,
+            groups: gIndex == nil ? nil : groups, loss: parsedLoss, residualSpace: logResiduals ? .log : .linear,
+            lower: lower, upper: upper, options: options)
+
+        var plan = SweepPlan()
+        plan.starts = sweepOptions.starts ?? (start == nil ? 100 : 1)
+        plan.bootstrap = sweepOptions.bootstrap ?? 0
+        plan.seed = sweepOptions.seed
+        plan.chunkSize = sweepOptions.chunkSize
+        plan.givenStart = try start.map { try parseNumbers($0, count: np, what: "--start") }
+        plan.startRanges = try startRange.map { try parseRanges($0, np: np) }
+        let predictions = try parsePredictions(variables: xNames.count)
+        if let expression = fitModel as? ExpressionModel {
+            // Fail before spending the batch when the model is not finite at the given start.
+            if let given = plan.givenStart { try expression.checkFinite(parameters: given, x: points[0]) }
+        }
+
+        let selection = try engineOptions.select()
+        let result = try Sweep.run(problem, plan: plan, engine: selection.engine,
+                                   progress: Console.progress(label: "fit", quiet: engineOptions.quiet))
+        let report = FitReport(file: file, model: fitModel, problem: problem, plan: plan, result: result,
+                               selection: selection, predictions: predictions)
+        print(report.text())
+        if let out { try writeAtomically(try encodeJSON(report.json()), to: out) }
+        if !result.best.state.isUsable {
+            throw InputError("no start reached a usable fit (best state: \(result.best.state)); try other --start-range or --bounds")
+        }
+    }
+
+    private func resolveModel(variables: [String]) throws -> any FitModel {
+        if let builtin = BuiltinModels.named(model) {
+            guard params == nil || params!.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) == builtin.parameterNames else {
+                throw InputError("--params: built-in model '\(builtin.name)' has parameters \(builtin.parameterNames.joined(separator: ","))")
+            }
+            guard variables.count == builtin.variableCount else {
+                throw InputError("--x: model '\(builtin.name)' needs \(builtin.variableCount) column(s) (\(builtin.variableNames.joined(separator: ", "))), got \(variables.count)")
+            }
+            return builtin
+        }
+        guard let params else {
+            throw InputError("--model '\(model)' is not a built-in model (\(BuiltinModels.all.map(\.name).joined(separator: ", "))); for an expression give its parameters with --params")
+        }
+        let names = params.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return try ExpressionModel(model, parameters: names, variables: variables)
+    }
+
+    private func parseNumbers(_ text: String, count: Int, what: String) throws -> [Double] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == count else { throw InputError("\(what): \(parts.count) values given, the model has \(count) parameters") }
+        return try parts.map {
+            guard let v = Double($0), v.isFinite else { throw InputError("\(what): '\($0)' is not a finite number") }
+            return v
+        }
+    }
+
+    private func parseBounds(np: Int, model: any FitModel) throws -> ([Double], [Double]) {
+        guard let bounds else { return (model.parameters.map(\.lower), model.parameters.map(\.upper)) }
+        let parts = bounds.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == np else { throw InputError("--bounds: \(parts.count) entries, the model has \(np) parameters (\(model.parameterNames.joined(separator: ",")))") }
+        var lower = [Double](), upper = [Double]()
+        for (j, part) in parts.enumerated() {
+            let sides = part.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard sides.count == 2 else { throw InputError("--bounds entry \(j + 1) '\(part)': write LOW:HIGH, e.g. 0: or 0:1 or :") }
+            func side(_ s: String, _ empty: Double) throws -> Double {
+                if s.isEmpty { return empty }
+                guard let v = Double(s), !v.isNaN else { throw InputError("--bounds entry \(j + 1): '\(s)' is not a number") }
+                return v
+            }
+            let lo = try side(sides[0], -.infinity), hi = try side(sides[1], .infinity)
+            guard lo <= hi else { throw InputError("--bounds entry \(j + 1): low \(lo) > high \(hi)") }
+            lower.append(lo); upper.append(hi)
+        }
+        return (lower, upper)
+    }
+
+    private func parseRanges(_ text: String, np: Int) throws -> [StartRange] {
+        let parts = text.split(separator: ",").map(String.init)
+        guard parts.count == np else { throw InputError("--start-range: \(parts.count) entries, the model has \(np) parameters") }
+        return try parts.enumerated().map { j, part in
+            let f = part.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard f.count == 2 || (f.count == 3 && f[2] == "log"), let lo = Double(f[0]), let hi = Double(f[1]), lo.isFinite, hi.isFinite, lo <= hi else {
+                throw InputError("--start-range entry \(j + 1) '\(part)': write LOW:HIGH or LOW:HIGH:log with finite LOW <= HIGH")
+            }
+            if f.count == 3 && !(lo > 0) { throw InputError("--start-range entry \(j + 1): a log range needs LOW > 0") }
+            return StartRange(lo, hi, logUniform: f.count == 3)
+        }
+    }
+
+    private func parsePredictions(variables: Int) throws -> [[Double]] {
+        guard let predict else { return [] }
+        return try predict.split(separator: ";").map { point in
+            let values = try point.split(separator: ",").map { s -> Double in
+                guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+                    throw InputError("--predict: '\(s)' is not a finite number")
+                }
+                return v
+            }
+            guard values.count == variables else { throw InputError("--predict: point '\(point)' has \(values.count) values; the model has \(variables) variable(s)") }
+            return values
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import FitEngine
+import FitModels
+import FitSweep
+import Foundation
+
+/// The result of `gpufit fit`: a readable summary and the JSON written by --out.
+struct FitReport {
+    let file: String
+    let model: any FitModel
+    let problem: FitProblem
+    let plan: SweepPlan
+    let result: SweepResult
+    let selection: EngineSelection
+    let predictions: [[Double]]
+
+    struct JSON: Encodable {
+        struct Parameter: Encodable {
+            var name: String
+            var value: Double
+            var bootstrap: Distribution?
+            var nearBestLow: Double
+            var nearBestHigh: Double
+        }
+        struct Prediction: Encodable {
+            var x: [Double]
+            var value: Double
+            var bootstrap: Distribution?
+        }
+        var file: String
+        var model: String
+        var points: Int
+        var loss: String
+        var residuals: String
+        var engine: String
+        var deviceRequested: String
+        var precisionRequested: String
+        var engineWarning: String?
+        var seed: UInt64
+        var starts: Int
+        var bootstrapReplicates: Int
+        var objective: Double
+        var state: String
+        var iterations: Int
+        var parameters: [Parameter]
+        var predictions: [Prediction]
+        var startsReachedBest: Int
+        var nearBestTolerance: Double
+        var startStates: [String: Int]
+        var allStates: [String: Int]
+        var usableReplicates: Int
+        var meanIterations: Double
+        var seconds: Double
+        var fitsPerSecond: Double
+    }
+
+    func predictionValues(_ parameters: [Double], _ x: [Double]) -> Double { model.value(parameters: parameters, at: x) }
+
+    func json() -> JSON {
+        let distributions = plan.bootstrap > 0 ? result.parameterDistributions() : nil
+        let usable = result.usableReplicates
+        return JSON(
+            file: file, model: model.name, points: problem.pointCount, loss: problem.loss.description,
+            residuals: problem.residualSpace.rawValue, engine: result.engineLabel,
+            deviceRequested: selection.requested.description, precisionRequested: selection.requestedPrecision.rawValue,
+            engineWarning: selection.warning, seed: plan.seed, starts: plan.starts, bootstrapReplicates: plan.bootstrap,
+            objective: result.best.objective, state: result.best.state.description, iterations: result.best.iterations,
+            parameters: model.parameterNames.enumerated().map { j, name in
+                JSON.Parameter(name: name, value: result.best.parameters[j], bootstrap: distributions?[j],
+                               nearBestLow: result.spread.nearBestLow[j], nearBestHigh: result.spread.nearBestHigh[j])
+            },
+            predictions: predictions.map { x in
+                JSON.Prediction(x: x, value: predictionValues(result.best.parameters, x),
+                                bootstrap: plan.bootstrap > 0 ? Distribution(usable.map { predictionValues($0.parameters, x) }) : nil)
+            },
+            startsReachedBest: result.spread.reachedBest, nearBestTolerance: result.spread.tolerance,
+            startStates: Dictionary(uniqueKeysWithValues: result.spread.states.map { ($0.state.description, $0.count) }),
+            allStates: Dictionary(uniqueKeysWithValues: result.allStates.map { ($0.state.description, $0.count) }),
+            usableReplicates: usable.count, meanIterations: result.spread.meanIterations, seconds: result.seconds,
+            fitsPerSecond: Double(result.totalFits) / max(result.seconds, 1e-9))
+    }
+
+    func text() -> String {
+        let j = json()
+        var lines = [String]()
+        lines.append("gpufit fit: model \(model.name), \(problem.pointCount) points from \(file), loss \(j.loss), \(j.residuals) residuals")
+        lines.append("engine: \(j.engine); \(plan.starts) start(s) x \(plan.bootstrap + 1) replicate(s) = \(result.totalFits) fits in \(String(format: "%.2f", result.seconds)) s (\(Int(j.fitsPerSecond)) fits/s), seed \(plan.seed)")
+        lines.append("best: objective \(fmt(j.objective)) (\(j.state), \(j.iterations) iterations, start \(result.best.start))")
+        var header = ["parameter", "value"]
+        if plan.starts > 1 { header += ["near-best low", "near-best high"] }
+        if plan.bootstrap > 0 { header += ["boot mean", "boot sd", "2.5%", "50%", "97.5%"] }
+        var table = TextTable(header)
+        for p in j.parameters {
+            var row = [p.name, fmt(p.value)]
+            if plan.starts > 1 { row += [fmt(p.nearBestLow), fmt(p.nearBestHigh)] }
+            if let b = p.bootstrap { row += [fmt(b.mean), fmt(b.sd), fmt(b.p025), fmt(b.p50), fmt(b.p975)] }
+            table.add(row)
+        }
+        lines.append(table.render())
+        if !j.predictions.isEmpty {
+            var t = TextTable(["predict at", "value"] + (plan.bootstrap > 0 ? ["boot sd", "2.5%", "97.5%"] : []))
+            for p in j.predictions {
+                var row = [p.x.map { fmt($0) }.joined(separator: ","), fmt(p.value)]
+                if let b = p.bootstrap { row += [fmt(b.sd), fmt(b.p025), fmt(b.p975)] }
+                t.add(row)
+            }
+            lines.append(t.render())
+        }
+        if plan.starts > 1 {
+            let states = result.spread.states.filter { $0.count > 0 }.map { "\($0.state) \($0.count)" }.joined(separator: ", ")
+            lines.append("starts: \(result.spread.reachedBest) of \(plan.starts) reached the best objective (within \(plan.nearBestTolerance) relative); states: \(states); mean \(String(format: "%.1f", result.spread.meanIterations)) iterations")
+        }
+        if plan.bootstrap > 0 {
+            let states = result.allStates.filter { $0.count > 0 }.map { "\($0.state) \($0.count)" }.joined(separator: ", ")
+            lines.append("bootstrap: \(j.usableReplicates) of \(plan.bootstrap) replicates usable; all fits: \(states)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Numbers in tables: 7 significant digits, no trailing noise.
+func fmt(_ v: Double, digits: Int = 7) -> String {
+    if v.isNaN { return "nan" }
+    if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+    return String(format: "%.\(digits)g", v)
+}
