@@ -42,7 +42,7 @@ static int accumulate(const REAL *params, __global const REAL *x, __global const
     REAL xi[NVARS];
     for (int i = 0; i < n; i++) {
         REAL wi = weights[i];
-        if (set >= 0) wi *= multiplicity[set * groupCount + groups[i]];
+        if (set >= 0 && groups[i] >= 0) wi *= multiplicity[set * groupCount + groups[i]];
         if (wi == 0) continue;
         for (int v = 0; v < NVARS; v++) xi[v] = x[i * NVARS + v];
         REAL value = model_eval(params, xi, dfdp);

@@ -48,7 +48,8 @@ public final class CPUEngine: FitEngine {
                             if set != currentSet {
                                 currentSet = set
                                 for i in 0..<n {
-                                    let m = set < 0 ? 1.0 : weightSets!.multiplicity[Int(set) * problem.groupCount + Int(problem.groups[i])]
+                                    let group = Int(problem.groups[i])
+                                    let m = set < 0 || group < 0 ? 1.0 : weightSets!.multiplicity[Int(set) * problem.groupCount + group]
                                     w[i] = problem.weights[i] * m
                                 }
                             }

@@ -11,7 +11,8 @@ public struct FitProblem: Sendable {
     public let y: [Double]
     /// Base weight of each point (>= 0); bootstrap multiplicities multiply it.
     public let weights: [Double]
-    /// Resampling group of each point (0..<groupCount). Ungrouped data: point i is group i.
+    /// Resampling group of each point (0..<groupCount), or -1 for a point the bootstrap never resamples
+    /// (weight 1 in every replicate). Ungrouped data: point i is group i.
     public let groups: [Int32]
     public let groupCount: Int
     public let loss: Loss
@@ -29,11 +30,13 @@ public struct FitProblem: Sendable {
     ///   - points: one array of raw variable values per point (before transforms).
     ///   - y: raw observations.
     ///   - weights: per-point weights (default 1).
-    ///   - groups: resampling group of each point (default: each point its own group); any integers, renumbered.
+    ///   - groups: resampling group of each point (default: each point its own group); nil entries are never
+    ///     resampled. Without `groupCount` any integers, renumbered by first appearance; with it, ids in
+    ///     0..<groupCount kept as given (so two problems can share one resample).
     ///   - lower, upper: bounds (default: the model's).
     /// - Throws: `FitError.invalidProblem` naming the first offending point, parameter or field.
     public init(
-        model: any FitModel, points: [[Double]], y: [Double], weights: [Double]? = nil, groups: [Int]? = nil,
+        model: any FitModel, points: [[Double]], y: [Double], weights: [Double]? = nil, groups: [Int?]? = nil, groupCount: Int? = nil,
         loss: Loss = .leastSquares, residualSpace: ResidualSpace = .linear,
         lower: [Double]? = nil, upper: [Double]? = nil, options: SolverOptions = SolverOptions()
     ) throws {
@@ -82,10 +85,22 @@ public struct FitProblem: Sendable {
         var count = 0
         if let groups {
             guard groups.count == y.count else { throw FitError.invalidProblem("\(groups.count) group labels for \(y.count) points") }
-            var ids = [Int: Int32]()
-            for g in groups {
-                if let id = ids[g] { groupIndex.append(id) } else {
-                    ids[g] = Int32(count); groupIndex.append(Int32(count)); count += 1
+            if let groupCount {
+                // Explicit numbering: ids in 0..<groupCount, or nil for points the bootstrap never resamples.
+                for (i, g) in groups.enumerated() {
+                    guard g == nil || (0..<groupCount).contains(g!) else {
+                        throw FitError.invalidProblem("point \(i + 1): group \(g!) outside 0..<\(groupCount)")
+                    }
+                    groupIndex.append(Int32(g ?? -1))
+                }
+                count = groupCount
+            } else {
+                var ids = [Int: Int32]()
+                for g in groups {
+                    guard let g else { groupIndex.append(-1); continue }
+                    if let id = ids[g] { groupIndex.append(id) } else {
+                        ids[g] = Int32(count); groupIndex.append(Int32(count)); count += 1
+                    }
                 }
             }
         } else {

@@ -49,3 +49,20 @@ public func pearsonCorrelation(_ a: [Double], _ b: [Double]) -> Double {
     guard saa > 0, sbb > 0 else { return .nan }
     return sab / (saa * sbb).squareRoot()
 }
+
+/// Spearman rank correlation (Pearson on average ranks); NaN when undefined.
+public func spearmanCorrelation(_ a: [Double], _ b: [Double]) -> Double {
+    func ranks(_ v: [Double]) -> [Double] {
+        let order = v.indices.sorted { v[$0] < v[$1] }
+        var r = [Double](repeating: 0, count: v.count)
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
+            for k in i...j { r[order[k]] = Double(i + j) / 2 + 1 }
+            i = j + 1
+        }
+        return r
+    }
+    return pearsonCorrelation(ranks(a), ranks(b))
+}

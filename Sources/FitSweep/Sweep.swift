@@ -27,6 +27,7 @@ public enum Sweep {
         // Near-best candidates of replicate 0, pruned whenever the best improves (exact, see StartsSpread).
         var nearBest = [(objective: Double, parameters: ArraySlice<Double>)]()
         var zeroBest = Double.infinity
+        var givenStartOutcome: FitOutcome?
 
         var next = 0
         while next < total {
@@ -70,6 +71,10 @@ public enum Sweep {
                                            iterations: Int(results.iterations[i]), state: state, start: s)
                 }
                 guard r == 0 else { continue }
+                if s == 0 && plan.givenStart != nil {
+                    givenStartOutcome = FitOutcome(parameters: Array(params), objective: objective,
+                                                   iterations: Int(results.iterations[i]), state: state, start: 0)
+                }
                 zeroStates[Int(state.rawValue)] += 1
                 zeroIterations += Int(results.iterations[i])
                 if s % landscapeStride == 0 { landscape.append(objective) }
@@ -106,7 +111,7 @@ public enum Sweep {
         }
         let elapsed = ContinuousClock.now - clock
         return SweepResult(
-            parameterNames: problem.model.parameterNames, best: best, spread: spread, replicates: replicates,
+            parameterNames: problem.model.parameterNames, best: best, spread: spread, givenStartOutcome: givenStartOutcome, replicates: replicates,
             allStates: counts(stateTally), totalFits: total, engineLabel: engine.label,
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }

@@ -38,6 +38,8 @@ public struct SweepResult: Sendable {
     /// The best fit on the data as given (replicate 0).
     public var best: FitOutcome
     public var spread: StartsSpread
+    /// Replicate 0's fit from the given start (`SweepPlan.givenStart`), if one was given.
+    public var givenStartOutcome: FitOutcome?
     /// The best fit of each bootstrap replicate, in replicate order (1...R).
     public var replicates: [FitOutcome]
     /// States of all fits, replicates included.
