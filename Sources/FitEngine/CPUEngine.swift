@@ -35,28 +35,34 @@ public final class CPUEngine: FitEngine {
                 starts.withUnsafeBufferPointer { sb in
                     let xs = SendablePointer(xb.baseAddress!), ys = SendablePointer(yb.baseAddress!)
                     let ss = SendablePointer(sb.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    // Fits vary a lot in cost (5 to 200+ iterations), so workers take small blocks from a shared
+                    // counter instead of fixed slices. Each fit is independent: the split changes no result.
+                    let blockSize = max(1, min(64, fits / (workers * 8)))
+                    let nextBlock = AtomicCounter()
+                    DispatchQueue.concurrentPerform(iterations: workers) { _ in
                         let solver = LevenbergMarquardt(model: model, problem: problem, x: xs.pointer, y: ys.pointer)
                         defer { solver.deallocate() }
                         let w = UnsafeMutablePointer<Double>.allocate(capacity: n)
                         defer { w.deallocate() }
                         var currentSet: Int32 = -2
-                        // Contiguous blocks per worker; each fit is independent, so the split changes nothing.
-                        let begin = fits * worker / workers, end = fits * (worker + 1) / workers
-                        for fit in begin..<end {
-                            let set = weightSets?.setOfFit[fit] ?? -1
-                            if set != currentSet {
-                                currentSet = set
-                                for i in 0..<n {
-                                    let group = Int(problem.groups[i])
-                                    let m = set < 0 || group < 0 ? 1.0 : weightSets!.multiplicity[Int(set) * problem.groupCount + group]
-                                    w[i] = problem.weights[i] * m
+                        while true {
+                            let begin = nextBlock.next() * blockSize
+                            if begin >= fits { break }
+                            for fit in begin..<min(begin + blockSize, fits) {
+                                let set = weightSets?.setOfFit[fit] ?? -1
+                                if set != currentSet {
+                                    currentSet = set
+                                    for i in 0..<n {
+                                        let group = Int(problem.groups[i])
+                                        let m = set < 0 || group < 0 ? 1.0 : weightSets!.multiplicity[Int(set) * problem.groupCount + group]
+                                        w[i] = problem.weights[i] * m
+                                    }
                                 }
+                                let r = solver.fit(start: ss.pointer + fit * np, weights: w, out: out.parameters + fit * np)
+                                out.objective[fit] = r.state.isUsable ? problem.reportedObjective(internal: r.objective) : .nan
+                                out.iterations[fit] = r.iterations
+                                out.states[fit] = r.state
                             }
-                            let r = solver.fit(start: ss.pointer + fit * np, weights: w, out: out.parameters + fit * np)
-                            out.objective[fit] = r.state.isUsable ? problem.reportedObjective(internal: r.objective) : .nan
-                            out.iterations[fit] = r.iterations
-                            out.states[fit] = r.state
                         }
                     }
                 }
@@ -94,5 +100,16 @@ final class UnsafeOutput: @unchecked Sendable {
         results.iterations = Array(UnsafeBufferPointer(start: iterations, count: count))
         results.states = Array(UnsafeBufferPointer(start: states, count: count))
         parameters.deallocate(); objective.deallocate(); iterations.deallocate(); states.deallocate()
+    }
+}
+
+/// A shared counter for dynamic work distribution.
+final class AtomicCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        value += 1
+        return value - 1
     }
 }

@@ -1,12 +1,216 @@
 import ArgumentParser
+import FitEngine
+import FitSweep
+import Foundation
+import LadderFit
+
+extension Intermediate: ExpressibleByArgument {}
+extension Step1Form: ExpressibleByArgument {}
+extension BudgetOrder: ExpressibleByArgument {}
+
+/// Where the ladder comes from and what to fit: shared by `ladder` and `variance`.
+struct LadderInputOptions: ParsableArguments {
+    @Option(name: .long, help: "Ladder CSV: the long format (run,N,D,step,task,loss,accuracy[,taskce,c4_loss,flops_per_token,role]) or the wide one. Default: the embedded OLMo ladder.")
+    var data: String?
+
+    @Option(name: .long, help: "Folder of OLMo per-run CSVs (SIZE-MULTxC.csv), instead of --data.")
+    var olmo: String?
+
+    @Option(name: .long, help: "JSON config: tasks, runs, chance levels, targets (N, D, actual values). See README.")
+    var config: String?
+
+    @Option(name: .long, help: "Tasks to fit, comma-separated (default: all in the data or config).")
+    var tasks: String?
+
+    @Option(name: .long, help: "Targets to predict, comma-separated (default: all).")
+    var targets: String?
+
+    func validate() throws {
+        if data != nil && olmo != nil { throw ValidationError("give --data or --olmo, not both") }
+    }
+
+    func load() throws -> Ladder {
+        var ladder: Ladder
+        let config = try config.map { try LadderConfig.load(URL(fileURLWithPath: $0)) }
+        if let data {
+            ladder = try LadderLoader.csv(URL(fileURLWithPath: data), config: config)
+        } else if let olmo {
+            // Every OLMo task is read (the variance table lists them all); the paper's 8 are fitted by default.
+            ladder = try OLMoLayout.load(folder: URL(fileURLWithPath: olmo), runs: config?.runs ?? OLMoLayout.paperRuns,
+                                         tasks: OLMoLayout.allTasks)
+            ladder.tasks = OLMoLayout.paperTasks
+            if let config { ladder = try config.apply(to: ladder) }
+        } else {
+            ladder = try LadderLoader.embedded()
+            if let config { ladder = try config.apply(to: ladder) }
+        }
+        if let tasks {
+            let wanted = Self.list(tasks)
+            for t in wanted where ladder.runs.allSatisfy({ $0.tasks[t] == nil }) {
+                throw InputError("--tasks: unknown task '\(t)'; the data has \(Set(ladder.runs.flatMap { $0.tasks.keys }).sorted().joined(separator: ", "))")
+            }
+            ladder.tasks = wanted
+        }
+        if let targets {
+            let wanted = Self.list(targets)
+            ladder.targets = try wanted.map { name in
+                guard let t = ladder.targets.first(where: { $0.name == name }) else {
+                    throw InputError("--targets: unknown target '\(name)'; known: \(ladder.targets.map(\.name).joined(separator: ", ")) (add others in a --config)")
+                }
+                return t
+            }
+        }
+        return ladder
+    }
+
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+/// The method's variants, one option each.
+struct MethodOptions: ParsableArguments {
+    @Option(name: .long, help: "Intermediate feature: task-loss (the paper's method), c4, or taskce.")
+    var intermediate: Intermediate = .taskLoss
+
+    @Option(name: .long, help: "Step 1 over nd (N and D) or compute (C = D x FLOPs per token).")
+    var step1: Step1Form = .nd
+
+    @Flag(name: .long, help: "Single-step variant: accuracy straight from (N, D).")
+    var singleStep = false
+
+    @Flag(name: .long, help: "The paper's procedure exactly: its single start point per fit, no multi-start.")
+    var paper = false
+
+    var method: LadderMethod {
+        var m = LadderMethod()
+        m.intermediate = intermediate
+        m.step1Form = step1
+        m.singleStep = singleStep
+        return m
+    }
+}
 
 struct LadderCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ladder", abstract: "Task scaling-law predictions from a model ladder.")
+    static let configuration = CommandConfiguration(
+        commandName: "ladder",
+        abstract: "Predict each task's accuracy at the target models from a model ladder, with intervals.",
+        discussion: """
+        Step 1 fits task loss L(N, D) = exp(a - alpha ln N) + exp(b - beta ln D) + E per task; step 2 fits
+        accuracy(L) as a sigmoid; the chained prediction is step 2 at step 1's predicted loss. Every fit runs
+        --starts start points (the paper's start among them) and --bootstrap resamples of the ladder runs.
+        """)
+
+    @OptionGroup var input: LadderInputOptions
+    @OptionGroup var methodOptions: MethodOptions
+
+    @Option(name: .long, help: "Start points per fit (the published start is start 0).")
+    var starts: Int = 32
+
+    @Option(name: .long, help: "Bootstrap replicates over ladder runs (0: none).")
+    var bootstrap: Int = 100
+
+    @Option(name: .long, help: "Seed of the counter-based generator: same seed, same answer on every device.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "Fits per engine call (bounds memory; does not change results).")
+    var chunkSize: Int = 1 << 16
+
+    @Option(name: .long, help: "Ladder-budget sweep: refit on growing subsets of runs ordered by compute, size or multiplier.")
+    var budget: BudgetOrder?
+
+    @Option(name: .long, help: "Run whose last checkpoints give the checkpoint-noise measures (default: the largest).")
+    var varianceRun: String?
+
+    @Option(name: .long, help: "Checkpoints of that run the noise measures use.")
+    var varianceLast: Int = 10
+
+    @Option(name: .long, help: "Write the results as JSON to this file (atomically).")
+    var json: String?
+
+    @Option(name: .long, help: "Write the per-task, per-target table as CSV to this file (atomically).")
+    var csv: String?
+
     @OptionGroup var engineOptions: EngineOptions
-    @OptionGroup var sweepOptions: SweepOptions
-    func run() throws { print("ladder: not yet") }
+
+    func validate() throws {
+        if starts < 1 { throw ValidationError("--starts \(starts): must be at least 1") }
+        if bootstrap < 0 { throw ValidationError("--bootstrap \(bootstrap): must be 0 or more") }
+        if chunkSize < 1 { throw ValidationError("--chunk-size \(chunkSize): must be at least 1") }
+    }
+
+    func run() throws {
+        let ladder = try input.load()
+        let selection = try engineOptions.select()
+        var settings = LadderSettings()
+        settings.starts = starts
+        settings.bootstrap = bootstrap
+        settings.seed = seed
+        settings.chunkSize = chunkSize
+        settings.paper = methodOptions.paper
+        settings.version = GPUFitVersion.string
+        var fitter = LadderFitter(ladder: ladder, method: methodOptions.method, settings: settings, engine: selection.engine)
+        if let bar = Console.progress(label: "ladder", quiet: engineOptions.quiet) {
+            fitter.progress = { _, done, total in bar(done, total) }
+        }
+        let result = try fitter.run()
+        let variance = try VarianceReport.analyse(ladder: ladder, runName: varianceRun, lastCheckpoints: varianceLast, result: result)
+        var budgetResult: BudgetSweep?
+        if let budget {
+            budgetResult = try BudgetSweep.run(ladder: ladder, method: methodOptions.method, settings: settings,
+                                               engine: selection.engine, order: budget)
+        }
+        let output = LadderOutput(ladder: ladder, result: result, variance: variance, budget: budgetResult, selection: selection)
+        print(output.text())
+        if let json { try writeAtomically(try encodeJSON(output.json()), to: json) }
+        if let csv { try writeAtomically(output.csv(), to: csv) }
+    }
 }
+
 struct VarianceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "variance", abstract: "Compare variance across tasks.")
-    func run() throws { print("variance: not yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "variance",
+        abstract: "Compare variance across tasks: checkpoint noise, bootstrap spread of predictions, multi-start spread.",
+        discussion: "With --bootstrap 0 --starts 1 only the checkpoint-noise table is computed (no fits).")
+
+    @OptionGroup var input: LadderInputOptions
+    @OptionGroup var methodOptions: MethodOptions
+
+    @Option(name: .customLong("run"), help: "Run whose last checkpoints give the noise measures (default: the largest ladder run).")
+    var noiseRun: String?
+
+    @Option(name: .long, help: "Checkpoints of that run the noise measures use.")
+    var last: Int = 10
+
+    @Option(name: .long, help: "Start points per fit.")
+    var starts: Int = 32
+
+    @Option(name: .long, help: "Bootstrap replicates over ladder runs (0 with --starts 1: no fits).")
+    var bootstrap: Int = 100
+
+    @Option(name: .long, help: "Seed of the counter-based generator.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "Write the variance comparison as JSON to this file (atomically).")
+    var json: String?
+
+    @OptionGroup var engineOptions: EngineOptions
+
+    func run() throws {
+        let ladder = try input.load()
+        var result: LadderResult?
+        if bootstrap > 0 || starts > 1 {
+            let selection = try engineOptions.select()
+            var settings = LadderSettings()
+            settings.starts = starts
+            settings.bootstrap = bootstrap
+            settings.seed = seed
+            settings.paper = methodOptions.paper
+            settings.version = GPUFitVersion.string
+            result = try LadderFitter(ladder: ladder, method: methodOptions.method, settings: settings, engine: selection.engine).run()
+        }
+        let report = try VarianceReport.analyse(ladder: ladder, runName: noiseRun, lastCheckpoints: last, result: result)
+        print(LadderOutput.varianceText(report, targets: ladder.targets.map(\.name)))
+        if let json { try writeAtomically(try encodeJSON(report), to: json) }
+    }
 }
