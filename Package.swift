@@ -48,11 +48,13 @@ let package = Package(
         .target(name: "FitSweep", dependencies: ["FitEngine", "FitModels"]),
         // Layer 4: the two-step task scaling law on a model ladder.
         .target(name: "LadderFit", dependencies: ["FitSweep", "FitEngine", "FitModels", "SwiftCSV"]),
+        // Figures and the self-contained HTML report of a ladder run (SVG, no scripts, no network).
+        .target(name: "LadderReport", dependencies: ["LadderFit", "FitSweep", "FitEngine"]),
         // The command line.
         .executableTarget(
             name: "gpufit",
             dependencies: [
-                "LadderFit", "FitSweep", "FitEngine", "FitModels", "ModelExpressions", "SwiftCSV",
+                "LadderFit", "LadderReport", "FitSweep", "FitEngine", "FitModels", "ModelExpressions", "SwiftCSV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "FitSweepTests", dependencies: ["FitSweep", "FitEngine", "FitModels", "TestSupport"]),
         .testTarget(name: "ModelExpressionsTests", dependencies: ["ModelExpressions", "FitEngine", "FitModels", "TestSupport"]),
         .testTarget(name: "LadderFitTests", dependencies: ["LadderFit", "FitSweep", "FitEngine", "FitModels", "TestSupport"]),
+        .testTarget(name: "LadderReportTests", dependencies: ["LadderReport", "LadderFit", "FitSweep", "FitEngine", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ]
 )
