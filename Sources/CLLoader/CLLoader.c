@@ -5,33 +5,65 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CLL_FUNCTIONS(X)                                                                               \
-    X(clGetPlatformIDs)                                                                                \
-    X(clGetPlatformInfo)                                                                               \
-    X(clGetDeviceIDs)                                                                                  \
-    X(clGetDeviceInfo)                                                                                 \
-    X(clCreateContext)                                                                                 \
-    X(clReleaseContext)                                                                                \
-    X(clCreateCommandQueue)                                                                            \
-    X(clReleaseCommandQueue)                                                                           \
-    X(clCreateProgramWithSource)                                                                       \
-    X(clCreateProgramWithBinary)                                                                       \
-    X(clBuildProgram)                                                                                  \
-    X(clGetProgramBuildInfo)                                                                           \
-    X(clGetProgramInfo)                                                                                \
-    X(clReleaseProgram)                                                                                \
-    X(clCreateKernel)                                                                                  \
-    X(clReleaseKernel)                                                                                 \
-    X(clSetKernelArg)                                                                                  \
-    X(clGetKernelWorkGroupInfo)                                                                        \
-    X(clCreateBuffer)                                                                                  \
-    X(clReleaseMemObject)                                                                              \
-    X(clEnqueueWriteBuffer)                                                                            \
-    X(clEnqueueReadBuffer)                                                                             \
-    X(clEnqueueNDRangeKernel)                                                                          \
-    X(clFinish)
+// The loader's entry points, with their OpenCL 1.2 signatures.
+typedef cl_int (*GetPlatformIDs_t)(cl_uint, cl_platform_id *, cl_uint *);
+typedef cl_int (*GetPlatformInfo_t)(cl_platform_id, cl_platform_info, size_t, void *, size_t *);
+typedef cl_int (*GetDeviceIDs_t)(cl_platform_id, cl_device_type, cl_uint, cl_device_id *, cl_uint *);
+typedef cl_int (*GetDeviceInfo_t)(cl_device_id, cl_device_info, size_t, void *, size_t *);
+typedef cl_context (*CreateContext_t)(const cl_context_properties *, cl_uint, const cl_device_id *,
+                                      void (*)(const char *, const void *, size_t, void *), void *, cl_int *);
+typedef cl_int (*ReleaseContext_t)(cl_context);
+typedef cl_command_queue (*CreateCommandQueue_t)(cl_context, cl_device_id, cl_command_queue_properties, cl_int *);
+typedef cl_int (*ReleaseCommandQueue_t)(cl_command_queue);
+typedef cl_program (*CreateProgramWithSource_t)(cl_context, cl_uint, const char **, const size_t *, cl_int *);
+typedef cl_program (*CreateProgramWithBinary_t)(cl_context, cl_uint, const cl_device_id *, const size_t *,
+                                                const unsigned char **, cl_int *, cl_int *);
+typedef cl_int (*BuildProgram_t)(cl_program, cl_uint, const cl_device_id *, const char *,
+                                 void (*)(cl_program, void *), void *);
+typedef cl_int (*GetProgramBuildInfo_t)(cl_program, cl_device_id, cl_program_build_info, size_t, void *, size_t *);
+typedef cl_int (*GetProgramInfo_t)(cl_program, cl_program_info, size_t, void *, size_t *);
+typedef cl_int (*ReleaseProgram_t)(cl_program);
+typedef cl_kernel (*CreateKernel_t)(cl_program, const char *, cl_int *);
+typedef cl_int (*ReleaseKernel_t)(cl_kernel);
+typedef cl_int (*SetKernelArg_t)(cl_kernel, cl_uint, size_t, const void *);
+typedef cl_int (*GetKernelWorkGroupInfo_t)(cl_kernel, cl_device_id, cl_kernel_work_group_info, size_t, void *, size_t *);
+typedef cl_mem (*CreateBuffer_t)(cl_context, cl_mem_flags, size_t, void *, cl_int *);
+typedef cl_int (*ReleaseMemObject_t)(cl_mem);
+typedef cl_int (*EnqueueWriteBuffer_t)(cl_command_queue, cl_mem, cl_bool, size_t, size_t, const void *, cl_uint,
+                                       const cl_event *, cl_event *);
+typedef cl_int (*EnqueueReadBuffer_t)(cl_command_queue, cl_mem, cl_bool, size_t, size_t, void *, cl_uint,
+                                      const cl_event *, cl_event *);
+typedef cl_int (*EnqueueNDRangeKernel_t)(cl_command_queue, cl_kernel, cl_uint, const size_t *, const size_t *,
+                                         const size_t *, cl_uint, const cl_event *, cl_event *);
+typedef cl_int (*Finish_t)(cl_command_queue);
 
-#define CLL_POINTER(name) static __typeof__(&name) p_##name;
+#define CLL_FUNCTIONS(X)                                                                               \
+    X(GetPlatformIDs)                                                                                  \
+    X(GetPlatformInfo)                                                                                 \
+    X(GetDeviceIDs)                                                                                    \
+    X(GetDeviceInfo)                                                                                   \
+    X(CreateContext)                                                                                   \
+    X(ReleaseContext)                                                                                  \
+    X(CreateCommandQueue)                                                                              \
+    X(ReleaseCommandQueue)                                                                             \
+    X(CreateProgramWithSource)                                                                         \
+    X(CreateProgramWithBinary)                                                                         \
+    X(BuildProgram)                                                                                    \
+    X(GetProgramBuildInfo)                                                                             \
+    X(GetProgramInfo)                                                                                  \
+    X(ReleaseProgram)                                                                                  \
+    X(CreateKernel)                                                                                    \
+    X(ReleaseKernel)                                                                                   \
+    X(SetKernelArg)                                                                                    \
+    X(GetKernelWorkGroupInfo)                                                                          \
+    X(CreateBuffer)                                                                                    \
+    X(ReleaseMemObject)                                                                                \
+    X(EnqueueWriteBuffer)                                                                              \
+    X(EnqueueReadBuffer)                                                                               \
+    X(EnqueueNDRangeKernel)                                                                            \
+    X(Finish)
+
+#define CLL_POINTER(name) static name##_t p_cl##name;
 CLL_FUNCTIONS(CLL_POINTER)
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
@@ -47,9 +79,9 @@ static void load_library(void) {
         return;
     }
 #define CLL_LOOKUP(name)                                                                               \
-    p_##name = (__typeof__(&name))dlsym(handle, #name);                                                \
-    if (!p_##name) {                                                                                   \
-        snprintf(load_message, sizeof load_message, "the OpenCL loader lacks %s (needs OpenCL 1.2)", #name); \
+    p_cl##name = (name##_t)dlsym(handle, "cl" #name);                                                  \
+    if (!p_cl##name) {                                                                                 \
+        snprintf(load_message, sizeof load_message, "the OpenCL loader lacks cl%s (needs OpenCL 1.2)", #name); \
         return;                                                                                        \
     }
     CLL_FUNCTIONS(CLL_LOOKUP)
