@@ -1,0 +1,102 @@
+import Foundation
+import Numerics
+import Testing
+import TestSupport
+
+/// What a user sees from the `gpufit` binary: listings, fits, fallbacks and one-line errors.
+@Suite struct CLITests {
+    @Test func devicesListsTheCPUEngineAndJSONParses() throws {
+        let table = try GPUFitProcess.run(["devices"])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("native Swift engine"))
+        let json = try GPUFitProcess.run(["devices", "--json"])
+        #expect(json.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let devices = try #require(object?["devices"] as? [[String: Any]])
+        // Where an OpenCL platform exists (PoCL in CI) it is listed with its fields.
+        if !TestEngines.openCL.isEmpty {
+            #expect(!devices.isEmpty)
+            #expect(devices.first?["fp64"] as? Bool == true)
+            #expect(table.stdout.contains(devices.first?["name"] as? String ?? "?"))
+        }
+    }
+
+    @Test func fitGivesTheNISTCertifiedAnswerWithStartsAndBootstrap() throws {
+        let dir = try GPUFitProcess.temporaryDirectory()
+        let data = try NISTData(name: "Misra1a")
+        let csv = dir.appendingPathComponent("misra1a.csv"), out = dir.appendingPathComponent("fit.json")
+        try data.writeCSV(to: csv)
+        for device in ["cpu"] + TestEngines.openCL.map { String($0.description.dropFirst("opencl:".count)) } {
+            let run = try GPUFitProcess.run(["fit", csv.path, "--model", "misra1a", "--x", "x", "--y", "y", "--starts", "200",
+                                             "--bootstrap", "20", "--device", device, "--out", out.path, "--quiet"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as! [String: Any]
+            let params = json["parameters"] as! [[String: Any]]
+            for (j, p) in params.enumerated() {
+                #expect((p["value"] as! Double).isApproximatelyEqual(to: data.certified[j], relativeTolerance: 1e-6), "device \(device)")
+            }
+            #expect((json["objective"] as! Double).isApproximatelyEqual(to: data.certifiedRSS, relativeTolerance: 1e-6))
+            #expect((json["usableReplicates"] as! Int) == 20)
+        }
+    }
+
+    @Test func expressionModelFitsFromTheCommandLine() throws {
+        let dir = try GPUFitProcess.temporaryDirectory()
+        let data = try NISTData(name: "Misra1a")
+        let csv = dir.appendingPathComponent("misra1a.csv"), out = dir.appendingPathComponent("fit.json")
+        try data.writeCSV(to: csv)
+        let run = try GPUFitProcess.run(["fit", csv.path, "--model", "b1*(1-exp[-b2*x])", "--params", "b1,b2", "--x", "x", "--y", "y",
+                                         "--start", "500,0.0001", "--starts", "1", "--device", "cpu", "--out", out.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as! [String: Any]
+        #expect((json["objective"] as! Double).isApproximatelyEqual(to: data.certifiedRSS, relativeTolerance: 1e-6))
+    }
+
+    @Test func fallsBackToTheCPUEngineWhenOpenCLHasNoPlatform() throws {
+        let vendors = try GPUFitProcess.emptyVendorsDirectory()
+        let dir = try GPUFitProcess.temporaryDirectory()
+        let csv = dir.appendingPathComponent("misra1a.csv")
+        try NISTData(name: "Misra1a").writeCSV(to: csv)
+        let args = ["fit", csv.path, "--model", "misra1a", "--x", "x", "--y", "y", "--starts", "5", "--device", "0"]
+        let run = try GPUFitProcess.run(args, environment: ["OCL_ICD_VENDORS": vendors.path])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("engine: cpu"))
+        let warnings = run.stderr.split(separator: "\n").filter { $0.hasPrefix("warning:") }
+        #expect(warnings.count == 1, "exactly one warning naming the cause: \(run.stderr)")
+        #expect(warnings.first?.contains("-1001") == true || warnings.first?.contains("no OpenCL") == true)
+        let strict = try GPUFitProcess.run(args + ["--no-fallback"], environment: ["OCL_ICD_VENDORS": vendors.path])
+        #expect(strict.status != 0)
+        #expect(strict.stderr.contains("OpenCL"))
+    }
+
+    /// Each bad input gives one line on stderr naming what is wrong, a non-zero exit, and no output file.
+    @Test(arguments: [
+        ("missing file", ["fit", "/nonexistent/data.csv", "--model", "misra1a", "--x", "x", "--y", "y"], "no such file"),
+        ("wrong column", ["fit", "DATA", "--model", "misra1a", "--x", "pressure", "--y", "y"], "no column 'pressure'"),
+        ("NaN value", ["fit", "NAN", "--model", "misra1a", "--x", "x", "--y", "y"], "nan.csv:3: column 'x'"),
+        ("negative under a log", ["fit", "DATA", "--model", "misra1a", "--x", "x", "--y", "neg", "--log-residuals"], "must be > 0"),
+        ("expression that does not parse", ["fit", "DATA", "--model", "b1*(1-exp(-b2*x)", "--params", "b1,b2", "--x", "x", "--y", "y"], "column"),
+        ("unknown parameter name", ["fit", "DATA", "--model", "b1*(1-exp(-b3*x))", "--params", "b1,b2", "--x", "x", "--y", "y"], "b3"),
+        ("device index that does not exist", ["fit", "DATA", "--model", "misra1a", "--x", "x", "--y", "y", "--device", "99"], "99"),
+        ("bad loss", ["fit", "DATA", "--model", "misra1a", "--x", "x", "--y", "y", "--loss", "cauchy"], "--loss"),
+        ("wrong start count", ["fit", "DATA", "--model", "misra1a", "--x", "x", "--y", "y", "--start", "1,2,3"], "--start"),
+        ("unknown ladder task", ["ladder", "--tasks", "mmlu,chess", "--starts", "1", "--bootstrap", "0"], "chess"),
+        ("unknown ladder target", ["ladder", "--targets", "70B-15T", "--starts", "1", "--bootstrap", "0"], "70B-15T"),
+        ("missing ladder file", ["ladder", "--data", "/nonexistent/ladder.csv"], "no such file"),
+    ])
+    func badInputGivesOneLineError(_ name: String, _ arguments: [String], _ expected: String) throws {
+        let dir = try GPUFitProcess.temporaryDirectory()
+        let good = dir.appendingPathComponent("good.csv"), bad = dir.appendingPathComponent("nan.csv")
+        try "y,x,neg\n10.07,77.6,-1\n14.73,114.9,2\n17.94,141.1,3\n23.93,190.8,4\n".write(to: good, atomically: true, encoding: .utf8)
+        try "y,x\n10.07,77.6\n14.73,nan\n17.94,141.1\n".write(to: bad, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out.json")
+        var args = arguments.map { $0 == "DATA" ? good.path : $0 == "NAN" ? bad.path : $0 }
+        if args.first == "fit" { args += ["--out", out.path] }
+        let run = try GPUFitProcess.run(args)
+        #expect(run.status != 0, "\(name): exit status")
+        let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("warning:") }
+        #expect(lines.count >= 1 && lines.count <= 3, "\(name): \(run.stderr)")  // a parse error adds its source and caret lines
+        #expect(run.stderr.contains(expected), "\(name): \(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path), "\(name): no output file")
+    }
+}
