@@ -2,16 +2,16 @@
 /// never renumbered. Usable fits (finite objective, parameters inside the bounds) are the converged states
 /// and `iterationLimit`; `singular` and `nonFinite` carry no usable parameters.
 public enum FitState: Int32, CaseIterable, Codable, Sendable, CustomStringConvertible {
-    /// An accepted step lowered the objective by at most `ftol` relative, and the local quadratic model
-    /// predicted no more: (F_old - F_new) <= ftol * F_old and predicted <= ftol * F_old.
+    /// An accepted step lowered the objective by at most `ftol` relative: F_old - F_new <= ftol * F_new.
     case convergedObjective = 1
-    /// The step was tiny: ||dp|| <= xtol * (||p|| + xtol).
+    /// The step was tiny, ||dp|| <= xtol * (||p|| + xtol), or no damping up to 1e16 found a lower objective.
     case convergedStep = 2
-    /// The scaled projected gradient vanished: |g_j| <= gtol * sqrt(2 F D_j) for every free parameter.
+    /// The scaled projected gradient vanished: |g_j| <= gtol * sqrt(2 F D_j) for every free parameter
+    /// (the cosine of the angle between the residuals and each Jacobian column, as in MINPACK).
     case convergedGradient = 3
     /// `maxIterations` trial steps were taken without meeting a convergence test.
     case iterationLimit = 4
-    /// The damped normal equations could not be solved even with the largest damping.
+    /// The damped normal equations could not be factorised even with damping 1e16.
     case singular = 5
     /// The model or the objective was not finite at the start point (or log residuals met f <= 0 there).
     case nonFinite = 6

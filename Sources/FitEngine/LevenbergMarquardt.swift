@@ -2,19 +2,29 @@ import FitModels
 import Foundation
 
 /// The Levenberg-Marquardt iteration of gpufit, Swift side. kernels/lm.cl is the same algorithm, step for
-/// step, with the same names; change both or neither (EngineAgreementTests compare them to 1e-9).
+/// step, with the same names; change both or neither (EngineAgreementTests hold them together).
 ///
 /// Objective F(p) = sum_i w_i rho(r_i), r_i = f(x_i; p) - y_i (or ln f - ln y), rho(r) = r^2/2 or Huber_delta(r).
-/// Per iteration (Madsen, Nielsen & Tingleff, "Methods for non-linear least squares problems", 2004, sec. 3.2;
-/// Moré, "The Levenberg-Marquardt algorithm: implementation and theory", 1978, for the scaling D):
-///  1. gradient g = sum w psi(r) dr/dp and normal matrix H = sum w h(r) dr/dp dr/dp^T at p, where
-///     psi = rho' and h = 1 in Huber's quadratic zone; in its linear zone h = delta/|r|
-///     (the reweighting curvature, `huberLinearCurvature`).
-///  2. free set: a parameter on a bound whose gradient points out of the box is held for this step.
-///  3. solve (H + lambda diag(D)) dp = -g on the free set (Cholesky), D_j = max over iterations of H_jj.
-///  4. p' = clamp(p + dp); evaluate F(p') (one pass over the points: one "iteration").
-///  5. accept if F(p') < F(p): lambda *= max(1/3, 1 - (2 rho - 1)^3), nu = 2, rho = actual/predicted decrease;
-///     else lambda *= nu, nu *= 2.
+/// Damping and its update: Madsen, Nielsen & Tingleff, "Methods for non-linear least squares problems" (2004),
+/// sec. 3.2; the scaling D: Moré, "The Levenberg-Marquardt algorithm: implementation and theory" (1978).
+///
+/// A fit runs in up to two phases that share one iteration cap:
+///  - Huber only, phase 1: plain least squares on the same residuals, stopped loosely (`phase1Ftol`). It puts
+///    the fit in the right basin quickly; Huber from a far start crawls.
+///  - Phase 2 (or the only phase for least squares): the real objective. For Huber the normal matrix is
+///    H = H_Q + c H_L, H_Q = sum over quadratic-zone points (|r| <= delta) of w J J^T and H_L = sum over the
+///    linear zone of w (delta/|r|) J J^T; c = 0 once at least as many points as parameters sit in the
+///    quadratic zone (then Gauss-Newton on the true Huber curvature converges fast), else
+///    `huberLinearCurvature` (reweighting's curvature, halved). Measured on the B1 benchmark: 45 trial steps
+///    per fit instead of 120 for plain reweighting, with the same share of starts reaching the optimum.
+/// Per trial step, in a phase:
+///  1. free set: a parameter on a bound whose gradient points out of the box is held for this step (without
+///     this, step 2 of the ladder, whose optimum has b on its bound, crawls for 100+ steps);
+///  2. gradient test; solve (H + lambda diag(D)) dp = -g on the free set by Cholesky, D_j = max over the
+///     phase of H_jj (floored at 1e-12 max D); a failed factorisation raises lambda without a pass;
+///  3. p' = clamp(p + dp); step test; one pass over the points at p' (one "iteration");
+///  4. accept if F(p') < F(p) and the model predicted a decrease: lambda *= max(1/3, 1 - (2 rho - 1)^3),
+///     nu = 2, rho = actual / predicted decrease; then the objective test; else lambda *= nu, nu *= 2.
 /// Stopping tests are listed on `FitState`.
 @usableFromInline
 struct LevenbergMarquardt<Model: FitModel> {
@@ -43,6 +53,7 @@ struct LevenbergMarquardt<Model: FitModel> {
     let a: UnsafeMutablePointer<Double>
     let rhs: UnsafeMutablePointer<Double>
     let dfdp: UnsafeMutablePointer<Double>
+    let hessLinear: UnsafeMutablePointer<Double>
     let freeIndex: UnsafeMutablePointer<Int>
 
     init(model: Model, problem: FitProblem, x: UnsafePointer<Double>, y: UnsafePointer<Double>) {
@@ -63,20 +74,30 @@ struct LevenbergMarquardt<Model: FitModel> {
         scale = .allocate(capacity: np); step = .allocate(capacity: np)
         a = .allocate(capacity: np * np); rhs = .allocate(capacity: np)
         dfdp = .allocate(capacity: np); freeIndex = .allocate(capacity: np)
+        hessLinear = .allocate(capacity: np * np)
     }
 
     func deallocate() {
-        for b in [p, pTrial, g, gTrial, h, hTrial, scale, step, a, rhs, dfdp] { b.deallocate() }
+        for b in [p, pTrial, g, gTrial, h, hTrial, scale, step, a, rhs, dfdp, hessLinear] { b.deallocate() }
         freeIndex.deallocate()
     }
 
+    /// Reweighting curvature kept for linear-zone residuals while fewer than `np` points are quadratic.
+    static var huberLinearCurvature: Double { 0.5 }
+    /// Objective tolerance of the least-squares phase that precedes a Huber fit.
+    static var phase1Ftol: Double { 1e-2 }
+    /// Damping above which no step can lower the objective.
+    static var maxDamping: Double { 1e16 }
+
     /// F, g and H (upper triangle) at `params`; false when a model value or the objective is not finite.
+    /// `huberActive` false: every residual is treated as quadratic (least squares, or Huber's phase 1).
     @inline(__always)
-    func accumulate(_ params: UnsafePointer<Double>, _ w: UnsafePointer<Double>,
+    func accumulate(_ params: UnsafePointer<Double>, _ w: UnsafePointer<Double>, huberActive: Bool,
                     _ grad: UnsafeMutablePointer<Double>, _ hess: UnsafeMutablePointer<Double>) -> (Double, Bool) {
         for j in 0..<np { grad[j] = 0 }
-        for j in 0..<(np * np) { hess[j] = 0 }
+        for j in 0..<(np * np) { hess[j] = 0; hessLinear[j] = 0 }
         var f = 0.0
+        var quadratic = 0
         for i in 0..<n {
             let wi = w[i]
             if wi == 0 { continue }
@@ -89,23 +110,31 @@ struct LevenbergMarquardt<Model: FitModel> {
                 value = Foundation.log(value)
             }
             let r = value - y[i]
-            var psi = r, curvature = 1.0, rho = 0.5 * r * r
-            if huber {
-                let ar = abs(r)
-                if ar > delta {
-                    psi = r > 0 ? delta : -delta
-                    curvature = delta / ar
-                    rho = delta * (ar - 0.5 * delta)
+            let ar = abs(r)
+            if !huberActive || ar <= delta {
+                quadratic += 1
+                f += wi * (0.5 * r * r)
+                let ws = wi * r
+                for j in 0..<np {
+                    let dj = dfdp[j]
+                    grad[j] += ws * dj
+                    let t = wi * dj
+                    for k in j..<np { hess[j * np + k] += t * dfdp[k] }
+                }
+            } else {
+                f += wi * (delta * (ar - 0.5 * delta))
+                let ws = wi * (r > 0 ? delta : -delta), wc = wi * (delta / ar)
+                for j in 0..<np {
+                    let dj = dfdp[j]
+                    grad[j] += ws * dj
+                    let t = wc * dj
+                    for k in j..<np { hessLinear[j * np + k] += t * dfdp[k] }
                 }
             }
-            f += wi * rho
-            let ws = wi * psi, wc = wi * curvature
-            for j in 0..<np {
-                let dj = dfdp[j]
-                grad[j] += ws * dj
-                let t = wc * dj
-                for k in j..<np { hess[j * np + k] += t * dfdp[k] }
-            }
+        }
+        if huberActive {
+            let c = quadratic >= np ? 0.0 : Self.huberLinearCurvature
+            for j in 0..<(np * np) { hess[j] += c * hessLinear[j] }
         }
         if !f.isFinite { return (f, false) }
         for j in 0..<np where !grad[j].isFinite { return (f, false) }
@@ -114,14 +143,14 @@ struct LevenbergMarquardt<Model: FitModel> {
 
     /// Solves (H + lambda diag(D)) step = -g on the free parameters by Cholesky; false if not positive definite.
     @inline(__always)
-    func solveDamped(_ lambda: Double, freeCount nf: Int) -> Bool {
+    func solveDamped(_ lambda: Double, scaleFloor: Double, freeCount nf: Int) -> Bool {
         for u in 0..<nf {
             let j = freeIndex[u]
             for v in u..<nf {
                 let k = freeIndex[v]
                 a[u * nf + v] = h[j * np + k]  // j < k since freeIndex is increasing
             }
-            a[u * nf + u] += lambda * scale[j]
+            a[u * nf + u] += lambda * max(scale[j], scaleFloor)
             rhs[u] = -g[j]
         }
         // Cholesky A = L L^T, L stored in the lower triangle of a (read upper, write lower).
@@ -158,41 +187,55 @@ struct LevenbergMarquardt<Model: FitModel> {
         -> (objective: Double, iterations: Int32, state: FitState)
     {
         for j in 0..<np { p[j] = min(max(start[j], lower[j]), upper[j]) }
-        var (f, ok) = accumulate(p, w, g, h)
-        if !ok {
-            for j in 0..<np { out[j] = p[j] }
-            return (.nan, 0, .nonFinite)
-        }
-        var maxScale = 0.0
-        for j in 0..<np { scale[j] = h[j * np + j]; maxScale = max(maxScale, scale[j]) }
-        // A parameter the data never informs (zero column) gets a unit scale, so damping still bounds it.
-        for j in 0..<np where !(scale[j] > 0) { scale[j] = maxScale > 0 ? maxScale : 1 }
-        var lambda = options.initialDamping
-        var nu = 2.0
         var iterations: Int32 = 0
         var state = FitState.iterationLimit
+        var f = Double.nan
+        if huber {
+            (f, state) = phase(w, huberActive: false, ftol: Self.phase1Ftol, iterations: &iterations)
+        }
+        if state != .nonFinite && state != .singular {
+            (f, state) = phase(w, huberActive: huber, ftol: options.ftol, iterations: &iterations)
+        }
+        for j in 0..<np { out[j] = p[j] }
+        return (f, iterations, state)
+    }
+
+    /// One phase of trial steps from the current `p`, with fresh damping and scaling.
+    @inline(__always)
+    func phase(_ w: UnsafePointer<Double>, huberActive: Bool, ftol: Double, iterations: inout Int32) -> (Double, FitState) {
+        var (f, ok) = accumulate(p, w, huberActive: huberActive, g, h)
+        if !ok { return (.nan, .nonFinite) }
+        for j in 0..<np { scale[j] = h[j * np + j] }
+        var lambda = options.initialDamping
+        var nu = 2.0
         while true {
-            // 2. free set and the gradient test.
+            // 1. free set and the gradient test.
             var nf = 0
             var gradientSmall = true
+            var maxScale = 0.0
+            for j in 0..<np {
+                scale[j] = max(scale[j], h[j * np + j])
+                maxScale = max(maxScale, scale[j])
+            }
+            let scaleFloor = 1e-12 * max(maxScale, 1e-300)
             let twoF = 2 * f
             for j in 0..<np {
                 let held = (p[j] <= lower[j] && g[j] > 0) || (p[j] >= upper[j] && g[j] < 0)
                 if held { continue }
                 freeIndex[nf] = j
                 nf += 1
-                if abs(g[j]) > options.gtol * (twoF * scale[j]).squareRoot() { gradientSmall = false }
+                if abs(g[j]) > options.gtol * (twoF * max(scale[j], scaleFloor)).squareRoot() { gradientSmall = false }
             }
-            if gradientSmall { state = .convergedGradient; break }
-            if Int(iterations) >= options.maxIterations { state = .iterationLimit; break }
-            // 3. damped step; a matrix that is not positive definite raises the damping.
-            if !solveDamped(lambda, freeCount: nf) {
+            if gradientSmall { return (f, .convergedGradient) }
+            if Int(iterations) >= options.maxIterations { return (f, .iterationLimit) }
+            // 2. damped step; a matrix that is not positive definite raises the damping.
+            if !solveDamped(lambda, scaleFloor: scaleFloor, freeCount: nf) {
                 lambda *= nu
                 nu *= 2
-                if lambda > 1e32 || !lambda.isFinite { state = .singular; break }
+                if !(lambda <= Self.maxDamping) { return (f, .singular) }
                 continue
             }
-            // 4. projected trial point and its actual step.
+            // 3. projected trial point and its actual step.
             var stepNorm = 0.0, pNorm = 0.0
             for j in 0..<np {
                 pTrial[j] = min(max(p[j] + step[j], lower[j]), upper[j])
@@ -200,9 +243,7 @@ struct LevenbergMarquardt<Model: FitModel> {
                 stepNorm += step[j] * step[j]
                 pNorm += p[j] * p[j]
             }
-            stepNorm = stepNorm.squareRoot()
-            pNorm = pNorm.squareRoot()
-            if stepNorm <= options.xtol * (pNorm + options.xtol) { state = .convergedStep; break }
+            if stepNorm.squareRoot() <= options.xtol * (pNorm.squareRoot() + options.xtol) { return (f, .convergedStep) }
             // Predicted decrease of the quadratic model: -(g.dp + dp.H.dp / 2).
             var predicted = 0.0
             for j in 0..<np {
@@ -210,28 +251,25 @@ struct LevenbergMarquardt<Model: FitModel> {
                 for k in 0..<np { hs += (j <= k ? h[j * np + k] : h[k * np + j]) * step[k] }
                 predicted -= step[j] * (g[j] + 0.5 * hs)
             }
-            let (fTrial, okTrial) = accumulate(pTrial, w, gTrial, hTrial)
+            let (fTrial, okTrial) = accumulate(pTrial, w, huberActive: huberActive, gTrial, hTrial)
             iterations += 1
-            // 5. accept or reject.
-            if okTrial && fTrial < f {
+            // 4. accept or reject.
+            if okTrial && predicted > 0 && fTrial < f {
                 let actual = f - fTrial
-                let rho = predicted > 0 ? actual / predicted : 0
-                let small = actual <= options.ftol * f && predicted <= options.ftol * f
+                let rho = actual / predicted
                 f = fTrial
                 for j in 0..<np { p[j] = pTrial[j]; g[j] = gTrial[j] }
                 for j in 0..<(np * np) { h[j] = hTrial[j] }
-                for j in 0..<np { scale[j] = max(scale[j], h[j * np + j]) }
                 let t = 2 * rho - 1
                 lambda *= max(1.0 / 3.0, 1 - t * t * t)
                 nu = 2
-                if small { state = .convergedObjective; break }
+                if actual <= ftol * f { return (f, .convergedObjective) }
             } else {
                 lambda *= nu
                 nu *= 2
-                if lambda > 1e32 || !lambda.isFinite { state = .convergedStep; break }
+                // No damping finds a lower objective: the fit sits at a minimum to rounding.
+                if !(lambda <= Self.maxDamping) { return (f, .convergedStep) }
             }
         }
-        for j in 0..<np { out[j] = p[j] }
-        return (f, iterations, state)
     }
 }

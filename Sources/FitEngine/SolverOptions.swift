@@ -2,14 +2,14 @@
 /// Each test is stated with its exact inequality on `FitState`.
 public struct SolverOptions: Sendable, Hashable, Codable {
     /// Relative objective decrease below which an accepted step ends the fit (`FitState.convergedObjective`).
-    public var ftol: Double = 1e-12
+    public var ftol: Double = 1e-14
     /// Relative step length below which the fit ends (`FitState.convergedStep`).
     public var xtol: Double = 1e-12
     /// Scaled gradient below which the fit ends (`FitState.convergedGradient`).
     public var gtol: Double = 1e-12
     /// Trial steps (each one pass over the points) before `FitState.iterationLimit`.
     public var maxIterations: Int = 200
-    /// Initial damping relative to the scaled normal matrix (Marquardt's lambda_0).
+    /// Initial damping relative to the scaled normal matrix (Marquardt's lambda_0; set anew in each phase).
     public var initialDamping: Double = 1e-3
 
     public init() {}

@@ -176,7 +176,7 @@ public struct LadderFitter {
             nearBestTolerance: sweep.spread.tolerance, startStates: sweep.spread.states, nearBestLow: sweep.spread.nearBestLow,
             nearBestHigh: sweep.spread.nearBestHigh, publishedStart: published,
             bootstrap: settings.bootstrap > 0 ? sweep.parameterDistributions() : [], usableReplicates: sweep.usableReplicates.count,
-            startObjectives: sweep.spread.objectives)
+            replicateParameters: sweep.usableReplicates.map(\.parameters), startObjectives: sweep.spread.objectives)
     }
 
     // MARK: predictions

@@ -28,6 +28,9 @@ public struct StepFit: Sendable, Codable {
     /// Per parameter over usable bootstrap replicates (empty without bootstrap).
     public var bootstrap: [Distribution]
     public var usableReplicates: Int
+    /// Best parameters of each usable bootstrap replicate, in replicate order (empty without bootstrap): the
+    /// joint sets, for pointwise bands of the fitted curve (the parameters are correlated).
+    public var replicateParameters: [[Double]]
     /// Objectives of the starts of the original data (a subset when there are many), for the landscape plot.
     public var startObjectives: [Double]
 }

@@ -3,6 +3,7 @@ import FitEngine
 import FitSweep
 import Foundation
 import LadderFit
+import LadderReport
 
 extension Intermediate: ExpressibleByArgument {}
 extension Step1Form: ExpressibleByArgument {}
@@ -131,6 +132,9 @@ struct LadderCommand: ParsableCommand {
     @Option(name: .long, help: "Write the per-task, per-target table as CSV to this file (atomically).")
     var csv: String?
 
+    @Option(name: .long, help: "Write report.html and the figures as SVG into this folder.")
+    var report: String?
+
     @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
@@ -164,6 +168,11 @@ struct LadderCommand: ParsableCommand {
         print(output.text())
         if let json { try writeAtomically(try encodeJSON(output.json()), to: json) }
         if let csv { try writeAtomically(output.csv(), to: csv) }
+        if let report {
+            try ReportWriter.write(ladder: ladder, method: methodOptions.method, result: result, variance: variance,
+                                   to: URL(fileURLWithPath: report), budget: budgetResult)
+            FileHandle.standardError.write(Data("report: \((report as NSString).appendingPathComponent("report.html"))\n".utf8))
+        }
     }
 }
 

@@ -5,42 +5,69 @@ import Numerics
 import Testing
 import TestSupport
 
-/// The kernel and the CPU engine implement one algorithm; on random batches they must agree fit by fit.
+/// The kernel and the CPU engine implement one algorithm; on random batches they must agree. Fresh random
+/// inputs every run; the seed is printed so that a failure can be replayed.
+///
+/// Two levels: a single LM step from many starts must agree to 1e-10 (this checks the models and the step,
+/// with no room for paths to part), and converged fits must reach the same objective to 1e-10. Parameters
+/// of converged fits are compared only on well-conditioned problems (SweepDeterminismTests): where the
+/// objective is flat to rounding along a direction, any two correct solvers may stop at different points.
 @Suite struct EngineAgreementTests {
-    /// Fresh random inputs each run; the seed is logged so a failure can be replayed.
     static let seed = UInt64.random(in: 0...UInt64.max)
 
-    static func compare(_ problem: FitProblem, starts: [Double], weightSets: WeightSets? = nil) throws {
+    static func close(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool {
+        abs(a - b) <= tolerance * max(abs(a), abs(b), 1e-300) || (a.isNaN && b.isNaN)
+    }
+
+    @Test(arguments: BuiltinModels.all.map(\.name))
+    func oneStepAgreesForEveryModel(name: String) throws {
+        print("EngineAgreementTests seed \(Self.seed)")
+        var rng = SeededGenerator(seed: Self.seed &+ UInt64(name.utf8.reduce(0) { $0 &+ Int($1) }))
+        let model = BuiltinModels.named(name)!
+        let truth = model.parameters.map { $0.startRange.value(at: Double.random(in: 0.3..<0.7, using: &rng)) }
+        let points: [[Double]] = (0..<40).map { _ in
+            model.variableTransforms.map { $0 == .log ? exp(Double.random(in: 18...28, using: &rng)) : Double.random(in: 0.1...3, using: &rng) }
+        }
+        let y = points.map { model.value(parameters: truth, at: $0) * (1 + 0.02 * Double.random(in: -1...1, using: &rng)) }
+        var options = SolverOptions()
+        options.maxIterations = 1
+        let problem = try FitProblem(model: model, points: points, y: y, options: options)
+        let starts = Synthetic.starts(model, count: 64, &rng)
         for gpu in TestEngines.openCL {
-            let a = try CPUEngine().solve(problem, starts: starts, weightSets: weightSets)
-            let b = try gpu.make().solve(problem, starts: starts, weightSets: weightSets)
-            var agreeing = 0
+            let a = try CPUEngine().solve(problem, starts: starts, weightSets: nil)
+            let b = try gpu.make().solve(problem, starts: starts, weightSets: nil)
             for i in 0..<a.count {
-                let same = a.states[i] == b.states[i] && a.iterations[i] == b.iterations[i]
-                    && (0..<problem.parameterCount).allSatisfy { j in
-                        let x = a.parameters[i * problem.parameterCount + j], y = b.parameters[i * problem.parameterCount + j]
-                        return x.isApproximatelyEqual(to: y, relativeTolerance: 1e-9, norm: { abs($0) + 1e-12 })
-                    }
-                if same { agreeing += 1 }
+                #expect(a.states[i] == b.states[i], "seed \(Self.seed) \(name) fit \(i)")
+                for j in 0..<problem.parameterCount {
+                    let x = a.parameters[i * problem.parameterCount + j], z = b.parameters[i * problem.parameterCount + j]
+                    #expect(Self.close(x, z, 1e-10), "seed \(Self.seed) \(name) fit \(i) p\(j): \(x) vs \(z)")
+                }
+                #expect(Self.close(a.objective[i], b.objective[i], 1e-10), "seed \(Self.seed) \(name) fit \(i) objective")
             }
-            // Fits that wander (thousands of rejected steps, far from any optimum) may amplify 1-ulp
-            // differences between libm and the device's exp/log; converged fits must agree.
-            #expect(Double(agreeing) >= 0.98 * Double(a.count), "seed \(seed): \(agreeing) of \(a.count) fits agree between cpu and \(gpu)")
-            let bestA = a.objective.enumerated().filter { !$0.element.isNaN }.min { $0.element < $1.element }!
-            let bestB = b.objective.enumerated().filter { !$0.element.isNaN }.min { $0.element < $1.element }!
-            #expect(bestA.element.isApproximatelyEqual(to: bestB.element, relativeTolerance: 1e-9), "seed \(seed)")
         }
     }
 
-    @Test func lossLawHuberLogResiduals() throws {
-        var rng = SeededGenerator(seed: Self.seed)
-        print("EngineAgreementTests seed \(Self.seed)")
-        let (points, y) = Synthetic.lossLaw(&rng)
-        let problem = try FitProblem(model: LossLawModel(), points: points, y: y, loss: .huber(delta: 1e-3), residualSpace: .log)
-        try Self.compare(problem, starts: Synthetic.starts(problem.model, count: 256, &rng))
+    static func convergedFitsAgree(_ problem: FitProblem, starts: [Double], weightSets: WeightSets? = nil) throws {
+        for gpu in TestEngines.openCL {
+            let a = try CPUEngine().solve(problem, starts: starts, weightSets: weightSets)
+            let b = try gpu.make().solve(problem, starts: starts, weightSets: weightSets)
+            var same = 0
+            for i in 0..<a.count where Self.close(a.objective[i], b.objective[i], 1e-10) { same += 1 }
+            // A start may sit where one rounding difference picks a different basin; almost all must agree.
+            #expect(Double(same) >= 0.97 * Double(a.count), "seed \(seed): \(same) of \(a.count) objectives agree with \(gpu)")
+            let bestA = a.objective.filter { !$0.isNaN }.min()!, bestB = b.objective.filter { !$0.isNaN }.min()!
+            #expect(Self.close(bestA, bestB, 1e-12), "seed \(seed): best \(bestA) vs \(bestB)")
+        }
     }
 
-    @Test func sigmoidBoundedWithBootstrapWeights() throws {
+    @Test func lossLawHuberOnLogResiduals() throws {
+        var rng = SeededGenerator(seed: Self.seed)
+        let (points, y) = Synthetic.lossLaw(&rng)
+        let problem = try FitProblem(model: LossLawModel(), points: points, y: y, loss: .huber(delta: 1e-3), residualSpace: .log)
+        try Self.convergedFitsAgree(problem, starts: Synthetic.starts(problem.model, count: 256, &rng))
+    }
+
+    @Test func boundedSigmoidWithBootstrapWeights() throws {
         var rng = SeededGenerator(seed: Self.seed &+ 1)
         let (points, y) = Synthetic.sigmoid(&rng)
         let problem = try FitProblem(model: SigmoidModel(), points: points, y: y, groups: points.indices.map { $0 % 10 },
@@ -48,23 +75,6 @@ import TestSupport
         let fits = 128
         let multiplicity = (0..<(4 * 10)).map { _ in Double(Int.random(in: 0...3, using: &rng)) }
         let sets = WeightSets(groupCount: 10, multiplicity: multiplicity, setOfFit: (0..<fits).map { Int32($0 % 5) - 1 })
-        try Self.compare(problem, starts: Synthetic.starts(problem.model, count: fits, &rng), weightSets: sets)
-    }
-
-    @Test(arguments: BuiltinModels.all.map(\.name))
-    func modelValuesAndGradientsAgree(name: String) throws {
-        // One iteration cap of 0 fits evaluates nothing; instead compare through a 1-iteration solve on data
-        // drawn from the model itself at random parameters.
-        var rng = SeededGenerator(seed: Self.seed &+ 2)
-        let model = BuiltinModels.named(name)!
-        let truth = model.parameters.map { $0.startRange.value(at: Double.random(in: 0.2..<0.8, using: &rng)) }
-        let points: [[Double]] = (0..<40).map { _ in
-            model.variableTransforms.map { $0 == .log ? exp(Double.random(in: 18...28, using: &rng)) : Double.random(in: 0.1...3, using: &rng) }
-        }
-        let y = points.map { model.value(parameters: truth, at: $0) * (1 + 0.02 * Double.random(in: -1...1, using: &rng)) }
-        var options = SolverOptions()
-        options.maxIterations = 3
-        let problem = try FitProblem(model: model, points: points, y: y, options: options)
-        try Self.compare(problem, starts: Synthetic.starts(model, count: 64, &rng))
+        try Self.convergedFitsAgree(problem, starts: Synthetic.starts(problem.model, count: fits, &rng), weightSets: sets)
     }
 }

@@ -37,14 +37,23 @@ import TestSupport
         }
     }
 
+    /// Chwirut2 with bootstrap over groups of points: the best fit of every replicate has the same objective to
+    /// 1e-12 on both engines, and the same parameters to 1e-7. Parameters cannot agree more closely than the
+    /// objective resolves them: near the minimum F changes by one rounding unit over a relative parameter
+    /// change of about sqrt(eps) x (conditioning), so two correct solvers, or two starts on one engine
+    /// (`spreadAmongStarts`), stop up to ~1e-8 apart.
     @Test func enginesGiveTheSameBestFits() throws {
-        let problem = try Self.misra(bootstrapGroups: true)
-        let cpu = try Sweep.run(problem, plan: Self.plan(chunk: 100), engine: CPUEngine())
+        let data = try NISTData(name: "Chwirut2")
+        let problem = try FitProblem(model: ChwirutModel(), points: data.x, y: data.y, groups: data.y.indices.map { $0 / 3 })
+        var plan = Self.plan(chunk: 100)
+        plan.givenStart = data.start2
+        let cpu = try Sweep.run(problem, plan: plan, engine: CPUEngine())
         for gpu in TestEngines.openCL {
-            let other = try Sweep.run(problem, plan: Self.plan(chunk: 333), engine: gpu.make())
+            plan.chunkSize = 333
+            let other = try Sweep.run(problem, plan: plan, engine: gpu.make())
             func close(_ x: FitOutcome, _ y: FitOutcome) -> Bool {
-                zip(x.parameters, y.parameters).allSatisfy { $0.isApproximatelyEqual(to: $1, relativeTolerance: 1e-9) }
-                    && x.objective.isApproximatelyEqual(to: y.objective, relativeTolerance: 1e-9)
+                zip(x.parameters, y.parameters).allSatisfy { $0.isApproximatelyEqual(to: $1, relativeTolerance: 1e-7) }
+                    && x.objective.isApproximatelyEqual(to: y.objective, relativeTolerance: 1e-12)
             }
             #expect(close(cpu.best, other.best), "\(cpu.best) vs \(other.best)")
             for (x, y) in zip(cpu.replicates, other.replicates) { #expect(close(x, y), "\(x) vs \(y)") }
