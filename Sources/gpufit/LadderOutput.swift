@@ -107,7 +107,8 @@ struct LadderOutput {
             for target in ladder.targets {
                 let p = task.predictions.first { $0.target == target.name }
                 if let p, let published = p.publishedStartAccuracy {
-                    row.append(String(format: "%+.2f", (p.predictedAccuracy - published) * 100))
+                    let shift = (p.predictedAccuracy - published) * 100
+                    row.append(abs(shift) < 0.005 ? "0.00" : String(format: "%+.2f", shift))
                 } else { row.append("-") }
             }
             table.add(row)

@@ -40,8 +40,8 @@ import TestSupport
     /// Chwirut2 with bootstrap over groups of points: the best fit of every replicate has the same objective to
     /// 1e-12 on both engines, and the same parameters to 1e-7. Parameters cannot agree more closely than the
     /// objective resolves them: near the minimum F changes by one rounding unit over a relative parameter
-    /// change of about sqrt(eps) x (conditioning), so two correct solvers, or two starts on one engine
-    /// (`spreadAmongStarts`), stop up to ~1e-8 apart.
+    /// change of about sqrt(eps) x (conditioning), so two correct solvers, or two starts on one engine,
+    /// stop up to ~1e-8 apart.
     @Test func enginesGiveTheSameBestFits() throws {
         let data = try NISTData(name: "Chwirut2")
         let problem = try FitProblem(model: ChwirutModel(), points: data.x, y: data.y, groups: data.y.indices.map { $0 / 3 })
