@@ -26,17 +26,10 @@ import Foundation
 ///  4. accept if F(p') < F(p) and the model predicted a decrease: lambda *= max(1/3, 1 - (2 rho - 1)^3),
 ///     nu = 2, rho = actual / predicted decrease; then the objective test; else lambda *= nu, nu *= 2.
 /// Stopping tests are listed on `FitState`.
-@usableFromInline
-struct LevenbergMarquardt<Model: FitModel> {
-    let model: Model
+struct LevenbergMarquardt<Pass: PointPass> {
+    let pass: Pass
     let np: Int
-    let nv: Int
-    let n: Int
-    let x: UnsafePointer<Double>
-    let y: UnsafePointer<Double>
-    let logResiduals: Bool
     let huber: Bool
-    let delta: Double
     let lower: [Double]
     let upper: [Double]
     let options: SolverOptions
@@ -52,19 +45,17 @@ struct LevenbergMarquardt<Model: FitModel> {
     let step: UnsafeMutablePointer<Double>
     let a: UnsafeMutablePointer<Double>
     let rhs: UnsafeMutablePointer<Double>
-    let dfdp: UnsafeMutablePointer<Double>
-    let hessLinear: UnsafeMutablePointer<Double>
     let freeIndex: UnsafeMutablePointer<Int>
 
-    init(model: Model, problem: FitProblem, x: UnsafePointer<Double>, y: UnsafePointer<Double>) {
-        self.model = model
+    /// Objective tolerance of the least-squares phase that precedes a Huber fit.
+    static var phase1Ftol: Double { 1e-2 }
+    /// Damping above which no step can lower the objective.
+    static var maxDamping: Double { 1e16 }
+
+    init(pass: Pass, problem: FitProblem) {
+        self.pass = pass
         np = problem.parameterCount
-        nv = problem.variableCount
-        n = problem.pointCount
-        self.x = x
-        self.y = y
-        logResiduals = problem.residualSpace == .log
-        if case .huber(let d) = problem.loss { huber = true; delta = d } else { huber = false; delta = .infinity }
+        if case .huber = problem.loss { huber = true } else { huber = false }
         lower = problem.lower
         upper = problem.upper
         options = problem.options
@@ -73,72 +64,13 @@ struct LevenbergMarquardt<Model: FitModel> {
         h = .allocate(capacity: np * np); hTrial = .allocate(capacity: np * np)
         scale = .allocate(capacity: np); step = .allocate(capacity: np)
         a = .allocate(capacity: np * np); rhs = .allocate(capacity: np)
-        dfdp = .allocate(capacity: np); freeIndex = .allocate(capacity: np)
-        hessLinear = .allocate(capacity: np * np)
+        freeIndex = .allocate(capacity: np)
     }
 
     func deallocate() {
-        for b in [p, pTrial, g, gTrial, h, hTrial, scale, step, a, rhs, dfdp, hessLinear] { b.deallocate() }
+        for b in [p, pTrial, g, gTrial, h, hTrial, scale, step, a, rhs] { b.deallocate() }
         freeIndex.deallocate()
-    }
-
-    /// Reweighting curvature kept for linear-zone residuals while fewer than `np` points are quadratic.
-    static var huberLinearCurvature: Double { 0.5 }
-    /// Objective tolerance of the least-squares phase that precedes a Huber fit.
-    static var phase1Ftol: Double { 1e-2 }
-    /// Damping above which no step can lower the objective.
-    static var maxDamping: Double { 1e16 }
-
-    /// F, g and H (upper triangle) at `params`; false when a model value or the objective is not finite.
-    /// `huberActive` false: every residual is treated as quadratic (least squares, or Huber's phase 1).
-    @inline(__always)
-    func accumulate(_ params: UnsafePointer<Double>, _ w: UnsafePointer<Double>, huberActive: Bool,
-                    _ grad: UnsafeMutablePointer<Double>, _ hess: UnsafeMutablePointer<Double>) -> (Double, Bool) {
-        for j in 0..<np { grad[j] = 0 }
-        for j in 0..<(np * np) { hess[j] = 0; hessLinear[j] = 0 }
-        var f = 0.0
-        var quadratic = 0
-        for i in 0..<n {
-            let wi = w[i]
-            if wi == 0 { continue }
-            var value = model.evaluate(params, x + i * nv, dfdp)
-            if logResiduals {
-                // r = ln f - ln y; dr/dp = (df/dp) / f. Needs f > 0.
-                if !(value > 0) { return (.nan, false) }
-                let inv = 1 / value
-                for j in 0..<np { dfdp[j] *= inv }
-                value = Foundation.log(value)
-            }
-            let r = value - y[i]
-            let ar = abs(r)
-            if !huberActive || ar <= delta {
-                quadratic += 1
-                f += wi * (0.5 * r * r)
-                let ws = wi * r
-                for j in 0..<np {
-                    let dj = dfdp[j]
-                    grad[j] += ws * dj
-                    let t = wi * dj
-                    for k in j..<np { hess[j * np + k] += t * dfdp[k] }
-                }
-            } else {
-                f += wi * (delta * (ar - 0.5 * delta))
-                let ws = wi * (r > 0 ? delta : -delta), wc = wi * (delta / ar)
-                for j in 0..<np {
-                    let dj = dfdp[j]
-                    grad[j] += ws * dj
-                    let t = wc * dj
-                    for k in j..<np { hessLinear[j * np + k] += t * dfdp[k] }
-                }
-            }
-        }
-        if huberActive {
-            let c = quadratic >= np ? 0.0 : Self.huberLinearCurvature
-            for j in 0..<(np * np) { hess[j] += c * hessLinear[j] }
-        }
-        if !f.isFinite { return (f, false) }
-        for j in 0..<np where !grad[j].isFinite { return (f, false) }
-        return (f, true)
+        pass.deallocate()
     }
 
     /// Solves (H + lambda diag(D)) step = -g on the free parameters by Cholesky; false if not positive definite.
@@ -203,7 +135,7 @@ struct LevenbergMarquardt<Model: FitModel> {
     /// One phase of trial steps from the current `p`, with fresh damping and scaling.
     @inline(__always)
     func phase(_ w: UnsafePointer<Double>, huberActive: Bool, ftol: Double, iterations: inout Int32) -> (Double, FitState) {
-        var (f, ok) = accumulate(p, w, huberActive: huberActive, g, h)
+        var (f, ok) = pass.accumulate(p, w, huberActive: huberActive, g, h)
         if !ok { return (.nan, .nonFinite) }
         for j in 0..<np { scale[j] = h[j * np + j] }
         var lambda = options.initialDamping
@@ -251,7 +183,7 @@ struct LevenbergMarquardt<Model: FitModel> {
                 for k in 0..<np { hs += (j <= k ? h[j * np + k] : h[k * np + j]) * step[k] }
                 predicted -= step[j] * (g[j] + 0.5 * hs)
             }
-            let (fTrial, okTrial) = accumulate(pTrial, w, huberActive: huberActive, gTrial, hTrial)
+            let (fTrial, okTrial) = pass.accumulate(pTrial, w, huberActive: huberActive, gTrial, hTrial)
             iterations += 1
             // 4. accept or reject.
             if okTrial && predicted > 0 && fTrial < f {

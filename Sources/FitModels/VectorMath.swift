@@ -1,0 +1,151 @@
+/// exp and log on eight doubles at once, for the CPU engine's vectorised point loop (libm has no vector
+/// entry points Swift can call portably). Both are accurate to about 1 ulp on their whole finite range;
+/// the models that use them are checked against the scalar libm versions in VectorizedModelTests.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public typealias Lanes = SIMD8<Double>
+
+@usableFromInline func libmExp(_ x: Double) -> Double { exp(x) }
+@usableFromInline func libmLog(_ x: Double) -> Double { log(x) }
+
+/// e^x. Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, then a degree-13 Taylor polynomial (truncation
+/// below 1e-17 relative) and the exponent added to the bits. Overflow gives +inf, underflow 0, NaN stays NaN.
+@inlinable @inline(__always)
+public func vexp(_ x: Lanes) -> Lanes {
+    let ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10
+    let log2e = 1.44269504088896338700e+00
+    // Round x log2(e) to the nearest integer by adding 1.5 * 2^52 (exact for |n| < 2^51, and plain SSE2 has
+    // no vector rounding instruction); the integer is then in the low bits of the sum.
+    let shifter = 6_755_399_441_055_744.0
+    let low = -1022 * 0.6931471805599453, high = 1023 * 0.6931471805599453
+    // (`clamped` and `pointwiseMin` are not inlined: plain comparisons are.)
+    let clamped = x.replacing(with: low, where: .!(x .>= low)).replacing(with: high, where: x .> high)
+    let t = clamped * log2e + shifter
+    let n = t - shifter
+    let r = (clamped - n * ln2hi) - n * ln2lo
+    // Horner on 1 + r + r^2/2! + ... + r^13/13!.
+    var p = Lanes(repeating: 1.0 / 6_227_020_800)
+    p = p * r + 1.0 / 479_001_600
+    p = p * r + 1.0 / 39_916_800
+    p = p * r + 1.0 / 3_628_800
+    p = p * r + 1.0 / 362_880
+    p = p * r + 1.0 / 40_320
+    p = p * r + 1.0 / 5_040
+    p = p * r + 1.0 / 720
+    p = p * r + 1.0 / 120
+    p = p * r + 1.0 / 24
+    p = p * r + 1.0 / 6
+    p = p * r + 0.5
+    p = p * r + 1
+    p = p * r + 1
+    // 2^n from the exponent bits: (n + 1023) << 52, with n taken from the low bits of t.
+    let k = unsafeBitCast(t, to: SIMD8<UInt64>.self) &- unsafeBitCast(Lanes(repeating: shifter), to: SIMD8<UInt64>.self)
+    let scale = unsafeBitCast((k &+ 1023) &<< 52, to: Lanes.self)
+    var result = p * scale
+    // Results that overflow, underflow into subnormals, or come from NaN are left to libm (never on the hot path).
+    let outside = .!(x .>= low) .| (x .> high)
+    if any(outside) {
+        for i in 0..<8 where outside[i] { result[i] = libmExp(x[i]) }
+    }
+    return result
+}
+
+/// ln x for x > 0 (NaN for x < 0 or NaN, -inf at 0, inf at inf). x = m 2^e with m in [sqrt(1/2), sqrt(2)),
+/// ln m = 2 atanh(s), s = (m - 1)/(m + 1), |s| < 0.1716, series to s^23 (truncation below 1e-19).
+@inlinable @inline(__always)
+public func vlog(_ x: Lanes) -> Lanes {
+    let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
+    // The biased exponent as a double without an integer conversion (none in plain SSE2): put it in the
+    // mantissa of 2^52 and subtract.
+    let twoTo52 = 4_503_599_627_370_496.0
+    let biased = unsafeBitCast(((bits &>> 52) & 0x7ff) | unsafeBitCast(Lanes(repeating: twoTo52), to: SIMD8<UInt64>.self), to: Lanes.self)
+    var e = biased - (twoTo52 + 1023)
+    var m = unsafeBitCast((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000, to: Lanes.self)  // in [1, 2)
+    let high = m .> 1.4142135623730951
+    m.replace(with: m * 0.5, where: high)
+    e.replace(with: e + 1, where: high)
+    let s = (m - 1) / (m + 1)
+    let s2 = s * s
+    var t = Lanes(repeating: 1.0 / 23)
+    for k in stride(from: 21, through: 3, by: -2) { t = t * s2 + 1.0 / Double(k) }
+    t = t * s2 + 1
+    let ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10
+    var result = (e * ln2hi) + (2 * s * t + e * ln2lo)
+    // Zero, subnormal, negative, infinite and NaN lanes (never met on the hot path) go to libm.
+    let unusual = (x .< 2.2250738585072014e-308) .| (x .> 1.7976931348623157e308) .| (x .!= x)
+    if any(unusual) {
+        for i in 0..<8 where unusual[i] { result[i] = libmLog(x[i]) }
+    }
+    return result
+}
+
+/// A model that also evaluates eight points at once, for the CPU engine's vectorised point loop. It must
+/// compute the same function as `evaluate` (to rounding; VectorizedModelTests check it).
+public protocol VectorizedFitModel: FitModel {
+    /// f at eight points; `x[v]` holds variable v (transformed) of the eight points; writes df/dp_j into
+    /// `dfdp[j]`.
+    func evaluate8(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes
+}
+
+extension LossLawModel: VectorizedFitModel {
+    @inlinable
+    public func evaluate8(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
+        let t1 = vexp(p[0] - p[2] * x[0])
+        let t2 = vexp(p[1] - p[3] * x[1])
+        dfdp[0] = t1
+        dfdp[1] = t2
+        dfdp[2] = -x[0] * t1
+        dfdp[3] = -x[1] * t2
+        dfdp[4] = Lanes(repeating: 1)
+        return t1 + t2 + p[4]
+    }
+}
+
+extension ComputeLawModel: VectorizedFitModel {
+    @inlinable
+    public func evaluate8(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
+        let t = vexp(p[0] - p[1] * x[0])
+        dfdp[0] = t
+        dfdp[1] = -x[0] * t
+        dfdp[2] = Lanes(repeating: 1)
+        return t + p[2]
+    }
+}
+
+extension SigmoidModel: VectorizedFitModel {
+    @inlinable
+    public func evaluate8(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
+        let d = x[0] - p[1]
+        let s = 1 / (1 + vexp(-p[2] * d))
+        let ds = p[0] * s * (1 - s)
+        dfdp[0] = s
+        dfdp[1] = -p[2] * ds
+        dfdp[2] = d * ds
+        dfdp[3] = Lanes(repeating: 1)
+        return p[0] * s + p[3]
+    }
+}
+
+extension SingleStepModel: VectorizedFitModel {
+    @inlinable
+    public func evaluate8(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
+        let t1 = vexp(p[0] - p[2] * x[0])
+        let t2 = vexp(p[1] - p[3] * x[1])
+        let u = t1 + t2 + p[4]
+        let s = 1 / (1 + vexp(-u))
+        let du = p[5] * s * (1 - s)
+        dfdp[0] = du * t1
+        dfdp[1] = du * t2
+        dfdp[2] = -du * x[0] * t1
+        dfdp[3] = -du * x[1] * t2
+        dfdp[4] = du
+        dfdp[5] = s
+        dfdp[6] = Lanes(repeating: 1)
+        return p[5] * s + p[6]
+    }
+}
