@@ -6,7 +6,7 @@ import Foundation
 /// How many fits the ladder job runs.
 public struct LadderSettings: Sendable {
     /// Starts per fit; the published start is start 0, the rest random.
-    public var starts = 32
+    public var starts = 16
     public var bootstrap = 100
     public var seed: UInt64 = 0
     public var chunkSize = 1 << 18

@@ -106,7 +106,7 @@ struct LadderCommand: ParsableCommand {
     @OptionGroup var methodOptions: MethodOptions
 
     @Option(name: .long, help: "Start points per fit (the published start is start 0).")
-    var starts: Int = 32
+    var starts: Int = 16
 
     @Option(name: .long, help: "Bootstrap replicates over ladder runs (0: none).")
     var bootstrap: Int = 100
@@ -192,7 +192,7 @@ struct VarianceCommand: ParsableCommand {
     var last: Int = 10
 
     @Option(name: .long, help: "Start points per fit.")
-    var starts: Int = 32
+    var starts: Int = 16
 
     @Option(name: .long, help: "Bootstrap replicates over ladder runs (0 with --starts 1: no fits).")
     var bootstrap: Int = 100
