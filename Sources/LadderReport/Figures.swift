@@ -68,6 +68,14 @@ public enum ReportFigures {
         (0..<n).map { a + (b - a) * Double($0) / Double(n - 1) }
     }
 
+    /// 1.9·10^8 (two significant digits; rendered with a superscript).
+    public static func scientific(_ v: Double) -> String {
+        guard v.isFinite, v != 0 else { return String(v) }
+        let e = Int(floor(log10(abs(v)))), m = v / pow(10, Double(e))
+        let mantissa = String(format: "%.2g", m)
+        return mantissa == "1" ? "10^\(e)" : "\(mantissa)·10^\(e)"
+    }
+
     static func pct(_ v: Double?, _ digits: Int = 1) -> String {
         guard let v, v.isFinite else { return "-" }
         return String(format: "%.\(digits)f%%", v * 100)
@@ -115,7 +123,7 @@ public enum ReportFigures {
         if xMethod.step1Form == .compute && !single {
             let cs = runPoints.map(\.c) + ladder.targets.map { compute(method: method, n: $0.n, d: $0.d, flopsPerToken: $0.flopsPerToken) }
             let lo = (cs.filter(\.isFinite).min() ?? 1) / 2, hi = (cs.filter(\.isFinite).max() ?? 10) * 1.5
-            curves.append(("fitted law", Palette.axis, false, logSpace(lo, hi, 120).map { ($0, fit.parameters.count == 3 ? model.value(parameters: fit.parameters, at: [$0]) : .nan) }))
+            curves.append(("fitted law", Palette.axis, false, logSpace(lo, hi, 120).map { ($0, model.value(parameters: fit.parameters, at: [$0])) }))
         } else {
             for (g, group) in groups.enumerated() {
                 let ds = group.runs.map(\.finalTokens)
@@ -150,7 +158,7 @@ public enum ReportFigures {
                             y: Scale(kind: AxisKind.auto(ys), covering: ys, pixels: (0, 1), pad: 0.08, format: single ? .percent : .plain),
                             clipID: "\(slug("step1-\(task.task)"))-clip")
         var c = SVGCanvas(width: width, height: top + plotH + 62, id: "step1-\(slug(task.task))", title: "\(name): step 1")
-        drawTitle(&c, single ? "\(name): single-step law, accuracy against compute" : "\(name): step 1, \(intermediateLabel(method).replacingOccurrences(of: " (", with: " against compute ("))",
+        drawTitle(&c, single ? "\(name): single-step law, accuracy against compute" : "\(name): step 1, \(intermediateLabel(method).components(separatedBy: " (").first ?? "") against compute",
                   subtitle: single ? "Acc(N, D) fitted on the final accuracy of each ladder run" :
                     (method.step1Form == .nd ? "L(N, D) = A/N^α + B/D^β + E fitted on the \(ladder.runs.count) ladder runs" : "L(C) = A/C^α + E fitted on the \(ladder.runs.count) ladder runs"))
         area.drawAxes(on: &c, xLabel: computeLabel(xMethod), yLabel: yLabel)
@@ -173,7 +181,7 @@ public enum ReportFigures {
         c.add("<g class=\"data\">\n" + body.filter { !$0.isEmpty }.joined(separator: "\n") + "\n</g>")
         var legend = [LegendEntry]()
         for (g, group) in groups.enumerated() {
-            legend.append(LegendEntry("\(group.label) (N = \(String(format: "%.2g", group.n)))", color: Palette.size(g), shape: .circle,
+            legend.append(LegendEntry("\(group.label) (N = \(scientific(group.n)))", color: Palette.size(g), shape: .circle,
                                       line: xMethod.step1Form == .nd || single))
         }
         if xMethod.step1Form == .compute && !single { legend.append(LegendEntry("fitted law", color: Palette.axis, line: true)) }
@@ -301,7 +309,7 @@ public enum ReportFigures {
             }
             if yy > start { taskCenters.append((task.task, (start + yy) / 2)); yy += gap }
         }
-        let top = 56.0, left = 130.0, rightText = 78.0, legendH = 26.0
+        let top = 56.0, left = 140.0, rightText = 78.0
         let plotH = max(yy - gap, rowH) + 12
         let plotW = width - left - rightText - 10
         var values = [Double]()
@@ -310,9 +318,12 @@ public enum ReportFigures {
         }
         // The y scale maps row offsets (0 at the top) to pixels: a linear scale from plotH to 0 inverted.
         let area = PlotArea(left: left, top: top, width: plotW, height: plotH,
-                            x: Scale(kind: .linear, covering: values, pixels: (0, 1), pad: 0.04, format: .percent),
+                            x: Scale(kind: .linear, covering: values, pixels: (0, 1), pad: 0.04, format: .percent, ticks: 8),
                             y: Scale(kind: .linear, domain: (plotH - 6, -6), pixels: (0, 1)), clipID: "forest-clip")
-        var c = SVGCanvas(width: width, height: top + plotH + 50 + legendH, id: "forest", title: "Chained predictions against actual accuracy")
+        var legend = targets.enumerated().map { LegendEntry("\($0.element) predicted, 95% interval", color: Palette.target($0.offset), shape: .circle, line: true) }
+        legend.append(LegendEntry("actual accuracy", color: Palette.axis, shape: .cross))
+        let legendH = legendRowHeight(legend, x: 24, maxX: width - 10)
+        var c = SVGCanvas(width: width, height: top + plotH + 58 + legendH, id: "forest", title: "Chained predictions against actual accuracy")
         drawTitle(&c, "Chained predictions against actual accuracy",
                   subtitle: "two-step prediction per task and target, bootstrap 95% interval (\(result.info.bootstrap) replicates)")
         area.drawAxes(on: &c, xLabel: "accuracy (%)", yLabel: nil, yTicks: false)
@@ -343,15 +354,7 @@ public enum ReportFigures {
             body.append("<text class=\"error\" x=\"\(px(area.right + rightText / 2 + 4))\" y=\"\(px(area.y(r.y) + 4))\" font-size=\"11.5\" text-anchor=\"middle\" fill=\"\(color)\">\(e)</text>")
         }
         c.add("<g class=\"data\">\n" + body.filter { !$0.isEmpty }.joined(separator: "\n") + "\n</g>")
-        var legend = targets.enumerated().map { LegendEntry("\($0.element) prediction, 95% interval", color: Palette.target($0.offset), shape: .circle, line: true) }
-        legend.append(LegendEntry("actual accuracy", color: Palette.axis, shape: .cross))
-        // Legend in one row under the axis label.
-        var lx = left
-        let ly = top + plotH + 62
-        for e in legend {
-            drawLegend([e], on: &c, x: lx, y: ly)
-            lx += Double(e.label.count) * 6.6 + 48
-        }
+        drawLegendRow(legend, on: &c, x: 24, y: top + plotH + 62)
         let caption = "Chained (two-step) prediction of every task's accuracy at each target (dots) with its bootstrap 95% interval (bars), "
             + "against the actual accuracy (crosses); the error column is predicted − actual in accuracy points."
         return Figure(name: "forest", title: "Chained predictions against actual accuracy", caption: caption, svg: c.render())
@@ -366,25 +369,25 @@ public enum ReportFigures {
         struct Panel { var title: String; var unit: String; var format: TickFormat; var series: [(label: String, color: String, values: [Double?])] }
         let rows = v.rows
         var panels = [
-            Panel(title: "loss SD", unit: "bits per byte", format: .plain, series: [("", Palette.size(2), rows.map { $0.lossSD })]),
-            Panel(title: "loss CV", unit: "%", format: .percent, series: [("", Palette.size(2), rows.map { $0.lossCV })]),
+            Panel(title: "task-loss SD", unit: "bits per byte", format: .plain, series: [("", Palette.size(2), rows.map { $0.lossSD })]),
+            Panel(title: "task-loss CV", unit: "%", format: .percent, series: [("", Palette.size(2), rows.map { $0.lossCV })]),
             Panel(title: "accuracy SD", unit: "points", format: .percent, series: [("", Palette.size(3), rows.map { $0.accuracySD })]),
             Panel(title: "accuracy CV", unit: "%", format: .percent, series: [("", Palette.size(3), rows.map { $0.accuracyCV })]),
         ]
         let withFits = rows.contains { !$0.predictionSD.isEmpty || $0.step1ReachedBest != nil }
         if withFits {
-            panels.append(Panel(title: "bootstrap SD of prediction", unit: "points", format: .percent,
+            panels.append(Panel(title: "prediction SD", unit: "points (bootstrap)", format: .percent,
                                 series: targets.enumerated().map { (t, name) in (name, Palette.target(t), rows.map { $0.predictionSD[name] }) }))
-            panels.append(Panel(title: "starts reaching the best", unit: "% of starts", format: .percent,
+            panels.append(Panel(title: "starts at best", unit: "% of starts", format: .percent,
                                 series: [("step 1", Palette.size(0), rows.map { $0.step1ReachedBest }), ("step 2", Palette.size(1), rows.map { $0.step2ReachedBest })]))
             let errorSeries = targets.enumerated().map { (t, name) in (name, Palette.target(t), rows.map { r -> Double? in r.absoluteErrorPoints[name].map { $0 / 100 } }) }
             if errorSeries.contains(where: { $0.2.contains { $0 != nil } }) {
-                panels.append(Panel(title: "|error| of prediction", unit: "points", format: .percent, series: errorSeries))
+                panels.append(Panel(title: "|error|", unit: "points", format: .percent, series: errorSeries))
             }
         }
         let columns = 4
         let rowsOfPanels = (panels.count + columns - 1) / columns
-        let labelW = 104.0, gapX = 14.0, top = 56.0
+        let labelW = 122.0, gapX = 16.0, top = 56.0
         let rowH = 17.0
         let panelH = Double(rows.count) * rowH + 8
         let blockH = panelH + 70
@@ -392,7 +395,7 @@ public enum ReportFigures {
         var legend = [LegendEntry]()
         for (t, name) in targets.enumerated() where withFits { legend.append(LegendEntry(name, color: Palette.target(t), shape: .circle)) }
         if withFits { legend += [LegendEntry("step 1", color: Palette.size(0), shape: .circle), LegendEntry("step 2", color: Palette.size(1), shape: .circle)] }
-        let legendH = legend.isEmpty ? 0.0 : 28.0
+        let legendH = legend.isEmpty ? 0.0 : 34.0
         var c = SVGCanvas(width: width, height: top + blockH * Double(rowsOfPanels) + legendH, id: "variance", title: "Variance across tasks")
         drawTitle(&c, "Variance across tasks, measure by measure",
                   subtitle: "checkpoint noise over the last \(v.lastCheckpoints) checkpoints of \(v.run)\(withFits ? "; bootstrap and multi-start spread of the fits" : ""); noisiest first")
@@ -402,7 +405,7 @@ public enum ReportFigures {
             let ptop = top + 22 + Double(row) * blockH
             let values = panel.series.flatMap { $0.values.compactMap { $0 } }
             let area = PlotArea(left: left, top: ptop, width: panelW, height: panelH,
-                                x: Scale(kind: .linear, covering: values, pixels: (0, 1), pad: 0.05, format: panel.format, includeZero: true),
+                                x: Scale(kind: .linear, covering: values, pixels: (0, 1), pad: 0.08, format: panel.format, includeZero: true, ticks: 4),
                                 y: Scale(kind: .linear, domain: (panelH, 0), pixels: (0, 1)), clipID: "variance-\(i)-clip")
             c.add("<g class=\"panel\" data-measure=\"\(xmlEscape(panel.title))\">")
             c.text(panel.title, x: left + panelW / 2, y: ptop - 8, size: 12.5, anchor: "middle", weight: "bold")
@@ -428,14 +431,7 @@ public enum ReportFigures {
                 }
             }
         }
-        if !legend.isEmpty {
-            var lx = labelW
-            let ly = top + blockH * Double(rowsOfPanels) + 8
-            for e in legend {
-                drawLegend([e], on: &c, x: lx, y: ly)
-                lx += Double(e.label.count) * 6.8 + 44
-            }
-        }
+        if !legend.isEmpty { drawLegendRow(legend, on: &c, x: labelW - 10, y: top + blockH * Double(rowsOfPanels) + 14) }
         let caption = "Variance measures side by side, tasks sorted by accuracy CV (noisiest first): checkpoint-to-checkpoint noise over the last "
             + "\(v.lastCheckpoints) checkpoints of \(v.run) (population SD and CV of task loss and accuracy)"
             + (withFits ? "; the bootstrap SD of each target's chained prediction; the share of the starts that reached the best objective (step 1, step 2); and each target's |error| (accuracy points)." : ".")
@@ -444,64 +440,72 @@ public enum ReportFigures {
 
     // MARK: multi-start landscape
 
-    /// The multi-start landscape of a task: the objective of every start, sorted, per step; the best
-    /// objective and the starts within tolerance of it highlighted, and the published start marked.
+    /// How far a start's objective lies above the best, relative: (objective - best) / best.
+    public static func relativeExcess(_ objective: Double, best: Double) -> Double {
+        best > 0 ? (objective - best) / best : objective - best
+    }
+
+    /// The multi-start landscape of a task, one panel per step: every start's objective, sorted, as its
+    /// relative excess over the best objective on a log axis (starts at the best exactly sit on the floor
+    /// of the axis); the near-best tolerance drawn as a line, the starts within it highlighted, and the
+    /// published start (start 0) marked.
     public static func landscape(task: TaskResult, paper: Bool = false) -> Figure {
-        let fits: [(String, StepFit)] = [("step 1", task.step1), ("step 2", task.step2), ("single step", task.singleStep)].compactMap { name, fit in fit.map { (name, $0) } }
+        let fits: [(String, StepFit)] = [("step 1", task.step1), ("step 2", task.step2), ("single step", task.singleStep)]
+            .compactMap { name, fit in fit.map { (name, $0) } }
         let name = taskName(task.task)
-        let top = 56.0, gapX = 70.0, left = 82.0, plotH = 280.0
-        let legendW = 0.0
-        let panelW = (width - left - 20 - legendW - gapX * Double(max(fits.count - 1, 0))) / Double(max(fits.count, 1))
-        var c = SVGCanvas(width: width, height: top + plotH + 96, id: "landscape-\(slug(task.task))", title: "\(name): multi-start landscape")
-        drawTitle(&c, "\(name): multi-start landscape", subtitle: "objective of every start, sorted; starts that reached the best (within tolerance) highlighted")
+        let top = 56.0, gapX = 56.0, left = 82.0, plotH = 270.0
+        let panelW = (width - left - 20 - gapX * Double(max(fits.count - 1, 0))) / Double(max(fits.count, 1))
+        var c = SVGCanvas(width: width, height: top + plotH + 112, id: "landscape-\(slug(task.task))", title: "\(name): multi-start landscape")
+        drawTitle(&c, "\(name): multi-start landscape",
+                  subtitle: "every start's objective, sorted, relative to the best; below the dashed line: reached the best")
         var notes = [String]()
         for (i, (stepName, fit)) in fits.enumerated() {
             let objectives = fit.startObjectives
-            let usable = objectives.enumerated().filter { $0.element.isFinite && $0.element >= 0 }
+            let usable = objectives.enumerated().filter { $0.element.isFinite }
             let sorted = usable.sorted { ($0.element, $0.offset) < ($1.element, $1.offset) }
             let best = fit.objective
-            let positive = sorted.map(\.element).filter { $0 > 0 }
-            let kind: AxisKind = positive.count == sorted.count ? AxisKind.auto(positive, ratio: 20) : .linear
+            let tolerance = fit.nearBestTolerance
+            let excess = sorted.map { relativeExcess($0.element, best: best) }
+            let positive = excess.filter { $0 > 0 }
+            // The floor (where starts at the best exactly are drawn): a decade below the smallest excess or tolerance.
+            let floorValue = max(pow(10, (log10(min(positive.min() ?? tolerance, tolerance > 0 ? tolerance : 1e-6))).rounded(.down) - 1), 1e-16)
             let pleft = left + Double(i) * (panelW + gapX)
-            let area = PlotArea(left: pleft, top: top + 20, width: panelW, height: plotH,
-                                x: Scale(kind: .linear, covering: [1, Double(max(sorted.count, 2))], pixels: (0, 1), pad: 0.03),
-                                y: Scale(kind: kind, covering: sorted.map(\.element) + [best], pixels: (0, 1), pad: 0.06),
+            let area = PlotArea(left: pleft, top: top + 24, width: panelW, height: plotH,
+                                x: Scale(kind: .linear, domain: (0.4, Double(max(sorted.count, 1)) + 0.6), pixels: (0, 1)),
+                                y: Scale(kind: .log, covering: [floorValue] + positive + [tolerance * 10], pixels: (0, 1), format: .power),
                                 clipID: "landscape-\(slug(task.task))-\(i)-clip")
-            c.add("<g class=\"panel\" data-step=\"\(stepName)\">")
-            c.text("\(stepName) (\(fit.model))", x: pleft + panelW / 2, y: top + 12, size: 12.5, anchor: "middle", weight: "bold")
-            area.drawAxes(on: &c, xLabel: "start, sorted by objective", yLabel: i == 0 ? "objective (\(stepName == "step 2" ? "sum of squares" : "sum of Huber on ln L"))" : (stepName == "step 2" ? "objective (sum of squares)" : "objective (Huber)"))
+            c.add("<g class=\"panel\" data-step=\"\(stepName)\" data-best=\"\(dv(best))\">")
+            c.text("\(stepName) (\(fit.model)): best \(String(format: "%.4g", best))", x: pleft + panelW / 2, y: top + 14, size: 12.5,
+                   anchor: "middle", weight: "bold")
+            area.drawAxes(on: &c, xLabel: "start, sorted by objective", yLabel: i == 0 ? "(objective − best) / best" : nil)
             var body = [String]()
-            if best.isFinite { body.append(area.hline(best, color: "#222222", series: "best")) }
-            let threshold = best * (1 + fit.nearBestTolerance)
+            if tolerance > 0 { body.append(area.hline(tolerance, color: "#222222", series: "near-best tolerance")) }
             for (rank, entry) in sorted.enumerated() {
-                let reached = entry.element <= threshold
-                let isPublished = entry.offset == 0 && !paper && fit.publishedStart != nil
-                body.append(area.marker(Double(rank + 1), entry.element, shape: .circle, color: reached ? Palette.size(1) : Palette.muted,
-                                        size: sorted.count > 200 ? 2 : 3.2, series: reached ? "reached best" : "other starts",
-                                        extra: [("start", String(entry.offset))]))
-                if isPublished {
-                    body.append(area.marker(Double(rank + 1), entry.element, shape: .diamond, color: Palette.target(1), size: 7, filled: false,
-                                            series: "published start", cls: "published", extra: [("start", "0")]))
+                let reached = entry.element <= best * (1 + tolerance)
+                let y = max(excess[rank], floorValue)
+                body.append(area.marker(Double(rank + 1), y, shape: .circle, color: reached ? Palette.size(1) : Palette.muted,
+                                        size: sorted.count > 200 ? 2 : 3.4, series: reached ? "reached best" : "other starts",
+                                        extra: [("start", String(entry.offset)), ("objective", dv(entry.element))]))
+                if entry.offset == 0 && !paper && fit.publishedStart != nil {
+                    body.append(area.marker(Double(rank + 1), y, shape: .diamond, color: Palette.target(1), size: 6.5, filled: false,
+                                            series: "published start", cls: "published", extra: [("start", "0"), ("objective", dv(entry.element))]))
                 }
             }
             c.add(body.joined(separator: "\n"))
             c.add("</g>")
             let unusable = objectives.count - usable.count
-            let shown = objectives.count < fit.starts ? " (an evenly spaced \(objectives.count) of \(fit.starts) starts shown)" : ""
-            notes.append("\(stepName): \(fit.startsReachedBest) of \(fit.starts) starts within \(String(format: "%.0e", fit.nearBestTolerance)) of the best \(String(format: "%.4g", best))\(unusable > 0 ? ", \(unusable) unusable (not drawn)" : "")\(shown)")
+            let shown = objectives.count < fit.starts ? " (\(objectives.count) of \(fit.starts) starts drawn, evenly spaced)" : ""
+            notes.append("\(stepName): \(fit.startsReachedBest) of \(fit.starts) starts within \(String(format: "%.0e", tolerance)) of the best objective \(String(format: "%.6g", best))"
+                         + (unusable > 0 ? ", \(unusable) unusable (not drawn)" : "") + shown)
         }
         var legend = [LegendEntry("reached the best", color: Palette.size(1), shape: .circle), LegendEntry("other starts", color: Palette.muted, shape: .circle),
-                      LegendEntry("best objective", color: "#222222", line: true, dashed: true)]
+                      LegendEntry("near-best tolerance", color: "#222222", line: true, dashed: true)]
         if !paper && fits.contains(where: { $0.1.publishedStart != nil }) {
             legend.append(LegendEntry("published start", color: Palette.target(1), shape: .diamond, filled: false))
         }
-        var lx = left
-        for e in legend {
-            drawLegend([e], on: &c, x: lx, y: top + 20 + plotH + 60)
-            lx += Double(e.label.count) * 6.8 + 48
-        }
-        let caption = "\(name): the objective reached from every start, sorted (log scale where it spans decades); the dashed line is the best objective. "
-            + notes.joined(separator: "; ") + "."
+        drawLegendRow(legend, on: &c, x: left - 40, y: top + 24 + plotH + 62)
+        let caption = "\(name): the objective reached from every start, sorted, as its excess over the best objective relative to it (log scale; "
+            + "starts at exactly the best sit on the bottom of the axis). " + notes.joined(separator: "; ") + "."
         return Figure(name: "landscape-\(slug(task.task))", title: "\(name): multi-start landscape", caption: caption, svg: c.render())
     }
 
@@ -514,7 +518,7 @@ public enum ReportFigures {
         let shares = b.steps.map(\.computeShare)
         let errors = b.steps.flatMap { s in targets.compactMap { s.meanAbsoluteErrorPoints[$0] } }
         let area = PlotArea(left: left, top: top, width: width - left - legendW - 16, height: plotH,
-                            x: Scale(kind: AxisKind.auto(shares, ratio: 8), covering: shares, pixels: (0, 1), pad: 0.05, format: .percent),
+                            x: Scale(kind: AxisKind.auto(shares, ratio: 5), covering: shares, pixels: (0, 1), pad: 0.05, format: .percent),
                             y: Scale(kind: .linear, covering: errors, pixels: (0, 1), pad: 0.08, includeZero: true), clipID: "budget-clip")
         var c = SVGCanvas(width: width, height: top + plotH + 62, id: "budget", title: "Ladder budget")
         drawTitle(&c, "Ladder budget: error against the ladder compute used", subtitle: "runs added in order of \(b.order.rawValue); no bootstrap")

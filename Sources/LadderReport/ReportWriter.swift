@@ -54,16 +54,17 @@ enum ReportHTML {
     h1 { font-size: 22px; margin-bottom: 4px; }
     h2 { font-size: 18px; border-bottom: 1px solid #ccc; padding-bottom: 3px; margin-top: 32px; }
     h3 { font-size: 15px; margin-top: 22px; }
-    table { border-collapse: collapse; font-size: 12px; margin: 8px 0 14px; }
-    th, td { padding: 2px 7px; text-align: right; border-bottom: 1px solid #e4e4e4; white-space: nowrap; }
+    table { border-collapse: collapse; font-size: 11px; margin: 8px 0 14px; }
+    th, td { padding: 2px 5px; text-align: right; border-bottom: 1px solid #e4e4e4; white-space: nowrap; }
     th { background: #f2f2f2; font-weight: 600; }
     td:first-child, th:first-child { text-align: left; }
-    table.settings td { text-align: left; white-space: normal; }
+    table.settings td, table.settings th { text-align: left; white-space: normal; }
+    table.settings td:first-child { white-space: nowrap; }
     figure { margin: 14px 0 22px; page-break-inside: avoid; break-inside: avoid; }
     figure svg { width: 100%; height: auto; display: block; }
     figcaption { font-size: 12px; color: #444; margin-top: 4px; }
     code, pre { font-family: "DejaVu Sans Mono", Menlo, monospace; font-size: 12px; }
-    pre { background: #f6f6f6; padding: 8px; white-space: pre-wrap; word-break: break-all; }
+    pre { background: #f6f6f6; padding: 8px; white-space: pre-wrap; overflow-wrap: anywhere; }
     .note { color: #555; font-size: 12px; }
     .wide { overflow-x: auto; }
     """
@@ -88,18 +89,23 @@ enum ReportHTML {
             return "<figure id=\"fig-\(e(f.name))\">\n\(f.svg)<figcaption><b>Figure \(index).</b> \(e(f.caption)) <span class=\"note\">(file: \(e(f.name)).svg)</span></figcaption></figure>"
         }
 
-        h.append("<h2 id=\"settings\">Settings</h2>")
+        var contents = [("sec-settings", "Settings"), ("sec-predictions", "Predictions"), ("sec-variance", "Variance across tasks"),
+                        ("sec-tasks", "Per task"), ("sec-parameters", "Fitted parameters")]
+        if !info.paper { contents.append(("sec-multistart", "Multi-start")) }
+        if budget != nil { contents.append(("sec-budget", "Ladder budget")) }
+        h.append("<p class=\"note\">Contents: " + contents.map { "<a href=\"#\($0.0)\">\(e($0.1))</a>" }.joined(separator: " · ") + "</p>")
+        h.append("<h2 id=\"sec-settings\">Settings</h2>")
         h.append(settingsTable(ladder: ladder, result: result, variance: variance, budget: budget))
 
-        h.append("<h2 id=\"predictions\">Predictions</h2>")
+        h.append("<h2 id=\"sec-predictions\">Predictions</h2>")
         h.append(figure("forest"))
         for target in ladder.targets { h.append(predictionTable(target: target, result: result)) }
 
-        h.append("<h2 id=\"variance\">Variance across tasks</h2>")
+        h.append("<h2 id=\"sec-variance\">Variance across tasks</h2>")
         h.append(figure("variance"))
         h.append(varianceTable(variance, targets: ladder.targets.map(\.name)))
 
-        h.append("<h2 id=\"tasks\">Per task</h2>")
+        h.append("<h2 id=\"sec-tasks\">Per task</h2>")
         for task in result.tasks {
             h.append("<h3 id=\"task-\(e(ReportFigures.slug(task.task)))\">\(e(ReportFigures.taskName(task.task)))</h3>")
             h.append(figure("step1-\(ReportFigures.slug(task.task))"))
@@ -107,14 +113,14 @@ enum ReportHTML {
             h.append(figure("landscape-\(ReportFigures.slug(task.task))"))
         }
 
-        h.append("<h2 id=\"parameters\">Fitted parameters</h2>")
+        h.append("<h2 id=\"sec-parameters\">Fitted parameters</h2>")
         h.append(parameterTables(result))
         if !info.paper {
-            h.append("<h2 id=\"multistart\">Multi-start against the published start</h2>")
+            h.append("<h2 id=\"sec-multistart\">Multi-start against the published start</h2>")
             h.append(multiStartTable(ladder: ladder, result: result))
         }
         if let budget {
-            h.append("<h2 id=\"budget\">Ladder budget</h2>")
+            h.append("<h2 id=\"sec-budget\">Ladder budget</h2>")
             h.append(figure("budget"))
             h.append(budgetTable(budget, targets: ladder.targets.map(\.name)))
         }
@@ -229,17 +235,17 @@ enum ReportHTML {
             let rows = result.tasks.compactMap { task -> [String]? in
                 guard let f = pick(task) else { return nil }
                 return [ReportFigures.taskName(task.task)] + f.parameters.map { num($0, 6) }
-                    + [num(f.objective, 6), num(f.fitError, 4), f.state.description, String(f.iterations), "\(f.usableReplicates)"]
+                    + [num(f.objective, 6), num(f.fitError, 4), f.state.description, String(f.iterations)]
             }
-            out.append(table(["task"] + first.parameterNames + ["objective", "fit error", "state", "iters", "usable repl."], rows))
+            out.append(table(["task"] + first.parameterNames + ["objective", "fit error", "state", "iters"], rows))
             if result.info.bootstrap > 0 {
                 let ci = result.tasks.compactMap { task -> [String]? in
                     guard let f = pick(task), !f.bootstrap.isEmpty else { return nil }
-                    return [ReportFigures.taskName(task.task)] + f.bootstrap.map { interval($0, 4) }
+                    return [ReportFigures.taskName(task.task)] + f.bootstrap.map { interval($0, 4) } + [String(f.usableReplicates)]
                 }
                 if !ci.isEmpty {
                     out.append("<p class=\"note\">Bootstrap 95% intervals of the parameters:</p>")
-                    out.append(table(["task"] + first.parameterNames, ci))
+                    out.append(table(["task"] + first.parameterNames + ["usable repl."], ci))
                 }
             }
         }

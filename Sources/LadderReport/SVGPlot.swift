@@ -44,12 +44,15 @@ public struct Scale: Sendable {
     public var pixelLo: Double
     public var pixelHi: Double
     public var format: TickFormat
+    /// About how many labelled ticks a linear axis gets (narrow panels want fewer).
+    public var tickTarget = 6
 
     /// A scale whose domain covers `values` (padded by `pad` of the span, linear; or to whole decades or
     /// nice sub-decade values, log), extended to nice tick values.
     public init(kind: AxisKind, covering values: [Double], pixels: (Double, Double), pad: Double = 0.05,
-                format: TickFormat = .plain, includeZero: Bool = false) {
+                format: TickFormat = .plain, includeZero: Bool = false, ticks: Int = 6) {
         self.kind = kind
+        self.tickTarget = ticks
         self.pixelLo = pixels.0
         self.pixelHi = pixels.1
         self.format = format
@@ -61,19 +64,16 @@ public struct Scale: Sendable {
         case .linear:
             if a == b { a -= a == 0 ? 1 : abs(a) * 0.1; b += b == 0 ? 1 : abs(b) * 0.1 }
             let span = b - a
-            if !(includeZero && a == 0) { a -= span * pad }
-            b += span * pad
-            if includeZero && a > 0 { a = 0 }
-            let step = Scale.niceStep((b - a) / 5)
-            lo = (a / step).rounded(.down) * step
-            hi = (b / step).rounded(.up) * step
+            // Padded, not snapped to ticks: the data fills the area.
+            lo = includeZero && a == 0 ? 0 : a - span * pad
+            hi = b + span * pad
             if lo < 0 && values.allSatisfy({ !$0.isFinite || $0 >= 0 }) { lo = 0 }
         case .log:
             if a == b { a /= 2; b *= 2 }
             let la = log10(a), lb = log10(b)
             if lb - la >= 1.5 {
-                lo = pow(10, la.rounded(.down))
-                hi = pow(10, lb.rounded(.up))
+                lo = Double("1e\(Int(la.rounded(.down)))")!
+                hi = Double("1e\(Int(lb.rounded(.up)))")!
             } else {
                 // Less than ~1.5 decades: snap to 1-2-5 values around the data.
                 lo = Scale.niceBelow(a / pow(10, (lb - la) * pad))
@@ -111,9 +111,9 @@ public struct Scale: Sendable {
     public var ticks: [Tick] {
         switch kind {
         case .linear:
-            let step = Scale.niceStep((hi - lo) / 5)
+            let step = linearStep
             let first = (lo / step - 1e-9).rounded(.up)
-            let decimals = max(0, -Int(floor(log10(step * (format == .percent ? 100 : 1)) + 1e-9)))
+            let decimals = Scale.decimals(step, format)
             var out = [Tick]()
             var k = first
             while k * step <= hi + step * 1e-9 {
@@ -131,11 +131,16 @@ public struct Scale: Sendable {
                 let first = Int((a - 1e-9).rounded(.up)), last = Int((b + 1e-9).rounded(.down))
                 for e in first...last {
                     let major = (e - first) % stride == 0
-                    out.append(Tick(value: pow(10, Double(e)), label: major ? powerLabel(e) : "", major: major))
+                    out.append(Tick(value: Double("1e\(e)")!, label: major ? powerLabel(e) : "", major: major))
                 }
                 if decades <= 6 {
                     for e in Int(a.rounded(.down))...last {
-                        for m in 2...9 { out.append(Tick(value: Double(m) * pow(10, Double(e)), label: "", major: false)) }
+                        for m in 2...9 {
+                            // Under three decades, 2 and 5 get labels too.
+                            let labelled = decades < 3 && (m == 2 || m == 5) && stride == 1
+                            let v = Double("\(m)e\(e)")!
+                            out.append(Tick(value: v, label: labelled ? label(v, decimals: max(0, -e - (format == .percent ? 2 : 0))) : "", major: labelled))
+                        }
                     }
                 }
                 return out.filter { contains($0.value) }
@@ -152,6 +157,35 @@ public struct Scale: Sendable {
         }
     }
 
+    /// The tick step of a linear axis: the 1-2-5 step giving about `tickTarget` ticks, made coarser until the
+    /// labels fit along the axis (about 7 px a character across, 18 px a label up).
+    var linearStep: Double {
+        let span = hi - lo, length = abs(pixelHi - pixelLo)
+        guard span > 0, span.isFinite else { return 1 }
+        let e = floor(log10(span / Double(max(tickTarget, 2))))
+        var candidates = [Double]()
+        for k in -1...2 { for m in [1.0, 2, 5] { candidates.append(m * pow(10, e + Double(k))) } }
+        var best = candidates.min { abs(log(span / $0 / Double(tickTarget))) < abs(log(span / $1 / Double(tickTarget))) }!
+        let vertical = pixelHi < pixelLo
+        for step in candidates where step >= best {
+            let count = (span / step).rounded(.down) + 1
+            let decimals = Scale.decimals(step, format)
+            let widest = [lo, hi].map { label($0, decimals: decimals).count }.max()!
+            let need = vertical ? count * 18 : count * (Double(widest) * 7 + 12)
+            best = step
+            if length <= 1 || need <= length { break }
+        }
+        return best
+    }
+
+    /// Decimals that labels at multiples of `step` need.
+    static func decimals(_ step: Double, _ format: TickFormat) -> Int {
+        let shown = step * (format == .percent ? 100 : 1)
+        let exponent = floor(log10(shown) + 1e-9)
+        let mantissa = shown / pow(10, exponent)
+        return max(0, -Int(exponent) + (abs(mantissa - mantissa.rounded()) > 1e-6 ? 1 : 0))
+    }
+
     func label(_ v: Double, decimals: Int) -> String {
         let shown = format == .percent ? v * 100 : v
         if format == .power || abs(shown) >= 1e6 || (abs(shown) < 1e-4 && shown != 0) { return String(format: "%.0e", shown) }
@@ -162,14 +196,6 @@ public struct Scale: Sendable {
         if format == .percent { return label(pow(10, Double(e)), decimals: max(0, -e - 2)) }
         if format != .power && e >= -2 && e <= 3 { return label(pow(10, Double(e)), decimals: max(0, -e)) }
         return "10^\(e)"
-    }
-
-    /// 1, 2, 2.5 or 5 x 10^k, the nearest at or above `raw`.
-    public static func niceStep(_ raw: Double) -> Double {
-        guard raw > 0, raw.isFinite else { return 1 }
-        let e = floor(log10(raw)), f = raw / pow(10, e)
-        let nice: Double = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10
-        return nice * pow(10, e)
     }
 
     static func niceBelow(_ v: Double) -> Double {
@@ -245,8 +271,8 @@ public func xmlEscape(_ s: String) -> String {
 
 /// Pixel coordinates with two decimals.
 func px(_ v: Double) -> String { v.isFinite ? String(format: "%.2f", v) : "0" }
-/// Data values in attributes: round-trippable.
-func dv(_ v: Double) -> String { v.isFinite ? String(format: "%.9g", v) : "nan" }
+/// Data values in attributes: the shortest text that reads back as the same Double.
+func dv(_ v: Double) -> String { v.isFinite ? v.description : "nan" }
 
 /// An SVG document under construction: a fixed-size canvas of fragments.
 public struct SVGCanvas {
@@ -290,16 +316,22 @@ public struct SVGCanvas {
     }
 }
 
-/// Text with "10^k" written as a superscript.
+/// Text with "x^k" written as a superscript (k: letters, digits, minus signs), as flat tspans.
 func richText(_ s: String, size: Double) -> String {
-    guard let r = s.range(of: "10^") else { return xmlEscape(s) }
-    let head = s[..<r.lowerBound]
-    var rest = s[r.upperBound...]
-    var exponent = ""
-    while let c = rest.first, c == "-" || c == "\u{2212}" || c.isNumber { exponent.append(c); rest.removeFirst() }
-    let sup = "<tspan dy=\"\(px(-size * 0.4))\" font-size=\"\(px(size * 0.72))\">\(xmlEscape(exponent.replacingOccurrences(of: "-", with: "\u{2212}")))</tspan>"
-    let after = rest.isEmpty ? "" : "<tspan dy=\"\(px(size * 0.4))\">\(xmlEscape(String(rest)))</tspan>"
-    return xmlEscape(String(head)) + "10" + sup + after
+    guard s.contains("^") else { return xmlEscape(s) }
+    let up = px(size * 0.4), down = px(-size * 0.4), small = px(size * 0.72)
+    var out = "", rest = Substring(s), raised = false
+    while let r = rest.range(of: "^") {
+        let text = xmlEscape(String(rest[..<r.lowerBound]))
+        out += raised ? "<tspan dy=\"\(up)\">\(text)</tspan>" : text
+        rest = rest[r.upperBound...]
+        var exponent = ""
+        while let c = rest.first, c == "-" || c == "\u{2212}" || c.isNumber || c.isLetter { exponent.append(c); rest.removeFirst() }
+        out += "<tspan dy=\"\(down)\" font-size=\"\(small)\">\(xmlEscape(exponent.replacingOccurrences(of: "-", with: "\u{2212}")))</tspan>"
+        raised = true
+    }
+    if !rest.isEmpty { out += "<tspan dy=\"\(up)\">\(xmlEscape(String(rest)))</tspan>" }
+    return out
 }
 
 /// A rectangular plot area with an x and a y scale, drawn onto a canvas.
@@ -460,7 +492,11 @@ func markerShape(_ cx: Double, _ cy: Double, shape: MarkerShape, color: String, 
         d = "M0,\(px(-s))L\(px(s * 0.95)),\(px(s * 0.7))L\(px(-s * 0.95)),\(px(s * 0.7))Z"
     case .cross:
         let s = r * 1.1
-        return "<path \(attrs) transform=\"translate(\(px(cx)),\(px(cy)))\" d=\"M\(px(-s)),\(px(-s))L\(px(s)),\(px(s))M\(px(-s)),\(px(s))L\(px(s)),\(px(-s))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2.4\" stroke-linecap=\"round\"\(op)/>"
+        // A white halo first, so the cross stays visible on top of a marker of its own colour.
+        let d = "M\(px(-s)),\(px(-s))L\(px(s)),\(px(s))M\(px(-s)),\(px(s))L\(px(s)),\(px(-s))"
+        let t = "transform=\"translate(\(px(cx)),\(px(cy)))\""
+        return "<path \(t) d=\"\(d)\" fill=\"none\" stroke=\"#ffffff\" stroke-width=\"4.4\" stroke-linecap=\"round\"\(op)/>"
+            + "<path \(attrs) \(t) d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2.2\" stroke-linecap=\"round\"\(op)/>"
     case .star:
         let outer = r * 1.5, inner = outer * 0.45
         var pts = [String]()
@@ -495,11 +531,38 @@ func drawLegend(_ entries: [LegendEntry], on c: inout SVGCanvas, x: Double, y: D
         if let shape = e.shape {
             swatch += markerShape(sx, yy, shape: shape, color: e.color, size: 4.5, filled: e.filled, attrs: "class=\"swatch\"")
         }
-        g.append("<g class=\"entry\" data-label=\"\(xmlEscape(e.label))\">\(swatch)<text x=\"\(px(x + 29))\" y=\"\(px(yy + 4))\" font-size=\"12\" fill=\"\(Palette.axis)\">\(xmlEscape(e.label))</text></g>")
+        g.append("<g class=\"entry\" data-label=\"\(xmlEscape(e.label))\">\(swatch)<text x=\"\(px(x + 29))\" y=\"\(px(yy + 4))\" font-size=\"12\" fill=\"\(Palette.axis)\">\(richText(e.label, size: 12))</text></g>")
         yy += row
     }
     g.append("</g>")
     c.add(g.joined(separator: "\n"))
     _ = maxWidth
     return yy - y
+}
+
+/// Approximate width of a label in DejaVu Sans (about 0.57 em a character).
+func textWidth(_ s: String, size: Double = 12) -> Double { Double(s.count) * size * 0.57 }
+
+/// Positions of legend entries laid out in rows from (x, y), wrapping before `maxX`.
+func legendRowLayout(_ entries: [LegendEntry], x: Double, y: Double, maxX: Double, row: Double = 20) -> [(Double, Double)] {
+    var lx = x, ly = y, out = [(Double, Double)]()
+    for e in entries {
+        let w = 29 + textWidth(e.label)
+        if lx > x && lx + w > maxX { lx = x; ly += row }
+        out.append((lx, ly))
+        lx += w + 20
+    }
+    return out
+}
+
+/// Height a legend row layout takes (for sizing the canvas before drawing).
+func legendRowHeight(_ entries: [LegendEntry], x: Double, maxX: Double, row: Double = 20) -> Double {
+    (legendRowLayout(entries, x: x, y: 0, maxX: maxX, row: row).last?.1 ?? -row) + row
+}
+
+/// A legend laid out in rows from (x, y), wrapping before `maxX` (default: the canvas' right edge less 10).
+func drawLegendRow(_ entries: [LegendEntry], on c: inout SVGCanvas, x: Double, y: Double, maxX: Double? = nil, row: Double = 20) {
+    for (e, (lx, ly)) in zip(entries, legendRowLayout(entries, x: x, y: y, maxX: maxX ?? c.width - 10, row: row)) {
+        drawLegend([e], on: &c, x: lx, y: ly)
+    }
 }
