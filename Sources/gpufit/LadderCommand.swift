@@ -92,6 +92,38 @@ struct MethodOptions: ParsableArguments {
     }
 }
 
+/// How many fits a ladder run makes: shared by `ladder` and `variance`.
+struct LadderSweepOptions: ParsableArguments {
+    @Option(name: .long, help: "Start points per fit (the published start is start 0).")
+    var starts: Int = 16
+
+    @Option(name: .long, help: "Bootstrap replicates over ladder runs (0: none).")
+    var bootstrap: Int = 100
+
+    @Option(name: .long, help: "Seed of the counter-based generator: same seed, same answer on every device.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "Fits per engine call (bounds memory; does not change results).")
+    var chunkSize: Int = 1 << 16
+
+    func validate() throws {
+        if starts < 1 { throw ValidationError("--starts \(starts): must be at least 1") }
+        if bootstrap < 0 { throw ValidationError("--bootstrap \(bootstrap): must be 0 or more") }
+        if chunkSize < 1 { throw ValidationError("--chunk-size \(chunkSize): must be at least 1") }
+    }
+
+    func settings(paper: Bool) -> LadderSettings {
+        var settings = LadderSettings()
+        settings.starts = starts
+        settings.bootstrap = bootstrap
+        settings.seed = seed
+        settings.chunkSize = chunkSize
+        settings.paper = paper
+        settings.version = GPUFitVersion.string
+        return settings
+    }
+}
+
 struct LadderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ladder",
@@ -104,18 +136,7 @@ struct LadderCommand: ParsableCommand {
 
     @OptionGroup var input: LadderInputOptions
     @OptionGroup var methodOptions: MethodOptions
-
-    @Option(name: .long, help: "Start points per fit (the published start is start 0).")
-    var starts: Int = 16
-
-    @Option(name: .long, help: "Bootstrap replicates over ladder runs (0: none).")
-    var bootstrap: Int = 100
-
-    @Option(name: .long, help: "Seed of the counter-based generator: same seed, same answer on every device.")
-    var seed: UInt64 = 0
-
-    @Option(name: .long, help: "Fits per engine call (bounds memory; does not change results).")
-    var chunkSize: Int = 1 << 16
+    @OptionGroup var sweep: LadderSweepOptions
 
     @Option(name: .long, help: "Ladder-budget sweep: refit on growing subsets of runs ordered by compute, size or multiplier.")
     var budget: BudgetOrder?
@@ -137,22 +158,10 @@ struct LadderCommand: ParsableCommand {
 
     @OptionGroup var engineOptions: EngineOptions
 
-    func validate() throws {
-        if starts < 1 { throw ValidationError("--starts \(starts): must be at least 1") }
-        if bootstrap < 0 { throw ValidationError("--bootstrap \(bootstrap): must be 0 or more") }
-        if chunkSize < 1 { throw ValidationError("--chunk-size \(chunkSize): must be at least 1") }
-    }
-
     func run() throws {
         let ladder = try input.load()
         let selection = try engineOptions.select()
-        var settings = LadderSettings()
-        settings.starts = starts
-        settings.bootstrap = bootstrap
-        settings.seed = seed
-        settings.chunkSize = chunkSize
-        settings.paper = methodOptions.paper
-        settings.version = GPUFitVersion.string
+        let settings = sweep.settings(paper: methodOptions.paper)
         var fitter = LadderFitter(ladder: ladder, method: methodOptions.method, settings: settings, engine: selection.engine)
         if let bar = Console.progress(label: "ladder", quiet: engineOptions.quiet) {
             fitter.progress = { _, done, total in bar(done, total) }
@@ -191,14 +200,7 @@ struct VarianceCommand: ParsableCommand {
     @Option(name: .long, help: "Checkpoints of that run the noise measures use.")
     var last: Int = 10
 
-    @Option(name: .long, help: "Start points per fit.")
-    var starts: Int = 16
-
-    @Option(name: .long, help: "Bootstrap replicates over ladder runs (0 with --starts 1: no fits).")
-    var bootstrap: Int = 100
-
-    @Option(name: .long, help: "Seed of the counter-based generator.")
-    var seed: UInt64 = 0
+    @OptionGroup var sweep: LadderSweepOptions
 
     @Option(name: .long, help: "Write the variance comparison as JSON to this file (atomically).")
     var json: String?
@@ -208,15 +210,10 @@ struct VarianceCommand: ParsableCommand {
     func run() throws {
         let ladder = try input.load()
         var result: LadderResult?
-        if bootstrap > 0 || starts > 1 {
+        if sweep.bootstrap > 0 || sweep.starts > 1 {
             let selection = try engineOptions.select()
-            var settings = LadderSettings()
-            settings.starts = starts
-            settings.bootstrap = bootstrap
-            settings.seed = seed
-            settings.paper = methodOptions.paper
-            settings.version = GPUFitVersion.string
-            result = try LadderFitter(ladder: ladder, method: methodOptions.method, settings: settings, engine: selection.engine).run()
+            result = try LadderFitter(ladder: ladder, method: methodOptions.method, settings: sweep.settings(paper: methodOptions.paper),
+                                      engine: selection.engine).run()
         }
         let report = try VarianceReport.analyse(ladder: ladder, runName: noiseRun, lastCheckpoints: last, result: result)
         print(LadderOutput.varianceText(report, targets: ladder.targets.map(\.name)))

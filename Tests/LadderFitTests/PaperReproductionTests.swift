@@ -54,4 +54,23 @@ import TestSupport
             #expect(Self.threeDigits(abs(p.predictedAccuracy - p.actualAccuracy!) / p.actualAccuracy!, c["Rel Error"]!), "\(task.task) chained rel error")
         }
     }
+
+    /// The paper's variants: C4 loss and TaskCE as the intermediate (paper-results/step{1,2}_{c4,taskce}_main.csv).
+    @Test(arguments: [Intermediate.c4, .taskCE])
+    func variantIntermediates13B(intermediate: Intermediate) throws {
+        var method = LadderMethod()
+        method.intermediate = intermediate
+        let result = try Self.result(TestEngines.cpu, method)
+        let suffix = intermediate == .c4 ? "c4" : "taskce"
+        let step1 = try Self.paperTable("step1_\(suffix)_main.csv"), step2 = try Self.paperTable("step2_\(suffix)_main.csv")
+        for task in result.tasks {
+            let p = try #require(task.predictions.first { $0.target == "13B-5T" })
+            let s1 = try #require(step1[task.task]), s2 = try #require(step2[task.task])
+            #expect(Self.threeDigits(p.actualX!, s1["Actual"]!), "\(suffix) \(task.task) actual x \(p.actualX!) vs \(s1["Actual"]!)")
+            #expect(Self.threeDigits(p.predictedX!, s1["Pred"]!), "\(suffix) \(task.task) predicted x \(p.predictedX!) vs \(s1["Pred"]!)")
+            #expect(Self.threeDigits(task.step1!.fitError, s1["Fit Error"]!), "\(suffix) \(task.task) step-1 fit error \(task.step1!.fitError) vs \(s1["Fit Error"]!)")
+            #expect(Self.threeDigits(p.actualAccuracy!, s2["Actual"]!), "\(suffix) \(task.task) actual accuracy \(p.actualAccuracy!) vs \(s2["Actual"]!)")
+            #expect(Self.threeDigits(p.step2OnlyAccuracy!, s2["Pred"]!), "\(suffix) \(task.task) step-2 accuracy \(p.step2OnlyAccuracy!) vs \(s2["Pred"]!)")
+        }
+    }
 }

@@ -13,7 +13,8 @@ struct NISTProblemTests {
     @Test("every file parses, and its model reproduces the certified residual sum of squares",
           arguments: TestData.nistFiles.map(\.lastPathComponent))
     func everyFile(_ file: String) throws {
-        let problem = try NISTProblem(contentsOf: TestData.nistDirectory!.appendingPathComponent(file))
+        let directory = try #require(TestData.nistDirectory, "../shared/data/nist-strd not found beside the checkout")
+        let problem = try NISTProblem(contentsOf: directory.appendingPathComponent(file))
         #expect(problem.name + ".dat" == file)
         let n = problem.parameterNames.count
         #expect(n >= 2)
@@ -93,7 +94,8 @@ struct NISTProblemTests {
 
     @Test("a truncated file is rejected with its line")
     func truncated() throws {
-        let text = try String(contentsOf: TestData.nistDirectory!.appendingPathComponent("Misra1a.dat"), encoding: .utf8)
+        let directory = try #require(TestData.nistDirectory, "../shared/data/nist-strd not found beside the checkout")
+        let text = try String(contentsOf: directory.appendingPathComponent("Misra1a.dat"), encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let cut = lines.prefix(70).joined(separator: "\n")
         #expect(throws: NISTFormatError.self) { try NISTProblem(text: cut, fileName: "cut.dat") }
