@@ -18,10 +18,13 @@ struct EngineTests {
         return try engine.solve(problem(nist, model), starts: nist.start1 + nist.start2, weightSets: nil)
     }
 
-    /// Largest relative deviation from the certified values, and from the certified RSS.
+    /// Largest deviation from the certified values in units of half the 6th significant digit (below 1: the
+    /// parameters agree to 6 significant digits), and the relative deviation from the certified RSS.
     static func deviation(_ nist: NISTProblem, _ results: FitResults, fit i: Int) -> (parameters: Double, rss: Double) {
         let p = results.parameters(of: i)
-        let dp = zip(p, nist.certifiedValues).map { abs($0 - $1) / abs($1) }.max() ?? .nan
+        let dp = zip(p, nist.certifiedValues).map { value, certified in
+            abs(value - certified) / (0.5 * pow(10, floor(log10(abs(certified))) - 5))
+        }.max() ?? .nan
         let rss = results.objective[i]
         return (dp, abs(rss - nist.certifiedResidualSumOfSquares) / nist.certifiedResidualSumOfSquares)
     }
@@ -34,17 +37,30 @@ struct EngineTests {
     func cpuFits(_ name: String) throws {
         let nist = try TestData.nist(name)
         let results = try Self.fit(CPUEngine(threads: 2), nist)
-        // MGH17 from start 1 (far away) needs more than the default 200 iterations: a solver matter, not the
-        // model's, so only start 2 is checked there.
+        // MGH17 from start 1 (far away) needs more than the default 200 iterations (it ends at
+        // iteration-limit): checked here from start 2, and from start 1 with a cap of 1000 below.
         for i in (name == "MGH17" ? [1] : [0, 1]) {
             #expect(results.states[i].isConverged, "\(name) start \(i + 1): \(results.states[i])")
             let d = Self.deviation(nist, results, fit: i)
-            #expect(d.parameters < 1e-5, "\(name) start \(i + 1): parameters off by \(d.parameters) relative: \(results.parameters(of: i))")
+            #expect(d.parameters < 1, "\(name) start \(i + 1): parameters off by \(d.parameters) half-units of the 6th digit: \(results.parameters(of: i))")
             // Lanczos1's certified RSS (1.4e-25) is round-off; only its parameters are comparable.
             if name != "Lanczos1" {
                 #expect(d.rss < 1e-8, "\(name) start \(i + 1): RSS off by \(d.rss) relative")
             }
         }
+    }
+
+    @Test("MGH17 from NIST's start 1 reaches the certified values with 1000 iterations (578 taken)")
+    func mgh17FromStart1() throws {
+        let nist = try TestData.nist("MGH17")
+        var options = SolverOptions()
+        options.maxIterations = 1000
+        let problem = try FitProblem(model: try nist.makeModel(), points: (0..<nist.observationCount).map { nist.point($0) },
+                                     y: nist.response, options: options)
+        let results = try CPUEngine().solve(problem, starts: nist.start1, weightSets: nil)
+        #expect(results.states[0].isConverged, "\(results.states[0])")
+        #expect(Self.deviation(nist, results, fit: 0).parameters < 1)
+        #expect(Self.deviation(nist, results, fit: 0).rss < 1e-8)
     }
 
     static var openCLDevice: OpenCLDevice? {
@@ -54,7 +70,7 @@ struct EngineTests {
 
     @Test("the OpenCL engine builds generated sources and matches the CPU engine (fp64)",
           .enabled(if: openCLDevice != nil, "no OpenCL device"),
-          arguments: ["Misra1a", "Roszman1", "Nelson", "ENSO", "Gauss1", "DanWood", "Misra1c", "Hahn1"])
+          arguments: fitted)
     func openCLFits(_ name: String) throws {
         let device = try #require(Self.openCLDevice)
         try #require(device.fp64, "device \(device.name) has no fp64")
@@ -62,14 +78,16 @@ struct EngineTests {
         let engine = try OpenCLEngine(device: device, precision: .fp64)
         let gpu = try Self.fit(engine, nist)
         let cpu = try Self.fit(CPUEngine(threads: 2), nist)
-        for i in 0..<2 {
+        for i in (name == "MGH17" ? [1] : [0, 1]) {
             // Which convergence test fires first may differ in the last step; both must converge.
             #expect(gpu.states[i].isConverged && cpu.states[i].isConverged, "\(name) start \(i + 1): \(gpu.states[i]), \(cpu.states[i])")
             let p = gpu.parameters(of: i), q = cpu.parameters(of: i)
             for j in p.indices {
                 #expect(abs(p[j] - q[j]) <= 1e-7 * abs(q[j]), "\(name) start \(i + 1) \(nist.parameterNames[j]): \(p[j]) vs \(q[j])")
             }
-            #expect(Self.deviation(nist, gpu, fit: i).parameters < 1e-5, "\(name) start \(i + 1)")
+            let d = Self.deviation(nist, gpu, fit: i)
+            #expect(d.parameters < 1, "\(name) start \(i + 1): parameters off by \(d.parameters) half-units of the 6th digit")
+            if name != "Lanczos1" { #expect(d.rss < 1e-8, "\(name) start \(i + 1): RSS off by \(d.rss)") }
         }
     }
 
