@@ -100,3 +100,43 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: out.path), "\(name): no output file")
     }
 }
+
+/// The main job's outputs from the binary: JSON and CSV for programs, the report, the variance command.
+@Suite struct LadderCLITests {
+    @Test func ladderWritesJSONCSVAndReport() throws {
+        let dir = try GPUFitProcess.temporaryDirectory()
+        let json = dir.appendingPathComponent("ladder.json"), csv = dir.appendingPathComponent("ladder.csv")
+        let report = dir.appendingPathComponent("report")
+        let run = try GPUFitProcess.run(["ladder", "--tasks", "mmlu,piqa", "--starts", "3", "--bootstrap", "6", "--device", "cpu",
+                                         "--json", json.path, "--csv", csv.path, "--report", report.path, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        for target in ["7B-4T", "13B-5T"] { #expect(run.stdout.contains("Target \(target)")) }
+        #expect(run.stdout.contains("Variance across tasks"))
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as! [String: Any]
+        let tasks = object["tasks"] as! [[String: Any]]
+        #expect(tasks.map { $0["task"] as! String } == ["mmlu", "piqa"])
+        let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 + 2 * 2)
+        #expect(lines[0].hasPrefix("task,target,actual_loss,predicted_loss"))
+        let html = try String(contentsOf: report.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("<svg"))
+        #expect(!html.contains("<script"))
+        #expect(run.stderr.contains("report.html") || FileManager.default.fileExists(atPath: report.appendingPathComponent("report.html").path))
+    }
+
+    @Test func varianceAloneNeedsNoFits() throws {
+        let run = try GPUFitProcess.run(["variance", "--starts", "1", "--bootstrap", "0"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("1B-10xC"))
+        for task in ["BoolQ", "Winogrande", "HellaSwag"] { #expect(run.stdout.contains(task)) }
+    }
+
+    @Test func paperModeIsTheSameOnEveryRun() throws {
+        let a = try GPUFitProcess.run(["--paper", "--bootstrap", "0", "--tasks", "hellaswag", "--device", "cpu", "--quiet"])
+        let b = try GPUFitProcess.run(["ladder", "--paper", "--bootstrap", "0", "--tasks", "hellaswag", "--device", "cpu", "--quiet"])
+        #expect(a.status == 0 && b.status == 0)
+        func table(_ s: String) -> [Substring] { s.split(separator: "\n").filter { $0.hasPrefix("HellaSwag") } }
+        #expect(!table(a.stdout).isEmpty)
+        #expect(table(a.stdout) == table(b.stdout))
+    }
+}
