@@ -118,10 +118,11 @@ public final class OpenCLEngine: FitEngine, @unchecked Sendable {
         guard cll_GetProgramBinary(p, nil, 0, &size) == CL_SUCCESS, size > 0 else { return }
         var bytes = [UInt8](repeating: 0, count: size)
         guard cll_GetProgramBinary(p, &bytes, size, &size) == CL_SUCCESS else { return }
-        // Written to a temporary name then moved, so a concurrent reader never sees half a binary.
+        // Written to a temporary name then renamed (atomic on one file system), so a concurrent reader never
+        // sees half a binary.
         let tmp = file.appendingPathExtension("tmp\(getpid())")
-        if (try? Data(bytes).write(to: tmp)) != nil { _ = try? FileManager.default.replaceItemAt(file, withItemAt: tmp) }
-        try? FileManager.default.removeItem(at: tmp)
+        guard (try? Data(bytes).write(to: tmp)) != nil else { return }
+        if rename(tmp.path, file.path) != 0 { try? FileManager.default.removeItem(at: tmp) }
     }
 
     private func buildLog(_ p: cl_program, _ id: cl_device_id) -> String {

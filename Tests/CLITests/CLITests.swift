@@ -140,3 +140,25 @@ import TestSupport
         #expect(table(a.stdout) == table(b.stdout))
     }
 }
+
+/// Built programs are kept on disk, so a second run does not rebuild (issue: models written at run time).
+@Suite struct ProgramCacheTests {
+    @Test func anExpressionModelsProgramIsCachedOnDisk() throws {
+        guard !TestEngines.openCL.isEmpty else { return }  // CI has PoCL: continuousIntegrationHasAnOpenCLDevice
+        let dir = try GPUFitProcess.temporaryDirectory()
+        let csv = dir.appendingPathComponent("misra1a.csv")
+        try NISTData(name: "Misra1a").writeCSV(to: csv)
+        let cache = dir.appendingPathComponent("cache")
+        let args = ["fit", csv.path, "--model", "b1*(1-exp(-b2*x))", "--params", "b1,b2", "--x", "x", "--y", "y",
+                    "--start", "500,0.0001", "--starts", "4", "--device", "0", "--no-fallback", "--quiet"]
+        let first = try GPUFitProcess.run(args, environment: ["XDG_CACHE_HOME": cache.path])
+        #expect(first.status == 0, "\(first.stderr)")
+        let programs = cache.appendingPathComponent("gpufit/programs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: programs.path).filter { $0.hasSuffix(".bin") }
+        #expect(files.count == 1, "\(files)")
+        let second = try GPUFitProcess.run(args, environment: ["XDG_CACHE_HOME": cache.path])
+        #expect(second.status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: programs.path).filter { $0.hasSuffix(".bin") } == files)
+        #expect(second.stdout.split(separator: "\n").filter { $0.hasPrefix("b") } == first.stdout.split(separator: "\n").filter { $0.hasPrefix("b") })
+    }
+}
