@@ -12,7 +12,10 @@ public final class CPUEngine: FitEngine {
     public var label: String { "cpu (native Swift, \(threads) thread\(threads == 1 ? "" : "s"), fp64)" }
     public var precision: Precision { .fp64 }
 
-    /// - Parameter threads: worker threads (default: all active processors).
+    /// - Parameters:
+    ///   - threads: worker threads (default: all active processors).
+    ///   - vectorized: use `evaluate8` where a model has it (default: yes, unless the environment sets
+    ///     GPUFIT_SCALAR, which benchmarks use to measure the one-point loop beside it).
     public init(threads: Int? = nil, vectorized: Bool = ProcessInfo.processInfo.environment["GPUFIT_SCALAR"] == nil) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.vectorized = vectorized
