@@ -11,9 +11,11 @@ struct FitCommand: ParsableCommand {
         commandName: "fit",
         abstract: "Fit a model to a CSV file from many starts, with bootstrap intervals.",
         discussion: """
-        The model is a built-in name (\(BuiltinModels.all.map(\.name).joined(separator: ", "))) or an expression
+        The model is a built-in name (\(BuiltinModels.all.map(\.name).joined(separator: ", "))) or an expression \
         such as 'b1*(1-exp(-b2*x))' with --params b1,b2; variables are the --x column names.
+
         Objective: sum of w r^2 (lsq) or of w Huber(r) (huber:DELTA), r = f - y or ln f - ln y (--log-residuals).
+
         Example: gpufit fit misra1a.csv --model misra1a --x x --y y --starts 1000 --bootstrap 200
         """)
 

@@ -129,8 +129,8 @@ struct LadderCommand: ParsableCommand {
         commandName: "ladder",
         abstract: "Predict each task's accuracy at the target models from a model ladder, with intervals.",
         discussion: """
-        Step 1 fits task loss L(N, D) = exp(a - alpha ln N) + exp(b - beta ln D) + E per task; step 2 fits
-        accuracy(L) as a sigmoid; the chained prediction is step 2 at step 1's predicted loss. Every fit runs
+        Step 1 fits task loss L(N, D) = exp(a - alpha ln N) + exp(b - beta ln D) + E per task; step 2 fits \
+        accuracy(L) as a sigmoid; the chained prediction is step 2 at step 1's predicted loss. Every fit runs \
         --starts start points (the paper's start among them) and --bootstrap resamples of the ladder runs.
         """)
 
