@@ -51,9 +51,13 @@ typedef struct {
 // F, g and H (upper triangle) at params; returns 0 when a model value or the objective is not finite.
 // huberActive 0: every residual is treated as quadratic (least squares, or Huber's phase 1).
 static int accumulate(const REAL *params, const Data *d, const int huberActive, REAL *grad, REAL *hess, REAL *fOut) {
-    REAL hessLinear[NPARAMS * NPARAMS];
     for (int j = 0; j < NPARAMS; j++) grad[j] = 0;
-    for (int j = 0; j < NPARAMS * NPARAMS; j++) { hess[j] = 0; hessLinear[j] = 0; }
+    for (int j = 0; j < NPARAMS * NPARAMS; j++) hess[j] = 0;
+#if LOSS_HUBER
+    // Least-squares programs never reach the linear zone: compiling it out saves a private matrix (registers).
+    REAL hessLinear[NPARAMS * NPARAMS];
+    for (int j = 0; j < NPARAMS * NPARAMS; j++) hessLinear[j] = 0;
+#endif
     REAL f = 0;
     int quadratic = 0;
     REAL dfdp[NPARAMS];
@@ -83,7 +87,9 @@ static int accumulate(const REAL *params, const Data *d, const int huberActive, 
                 const REAL t = wi * dj;
                 for (int k = j; k < NPARAMS; k++) hess[j * NPARAMS + k] += t * dfdp[k];
             }
-        } else {
+        }
+#if LOSS_HUBER
+        else {
             f += wi * (d->delta * (ar - (REAL)0.5 * d->delta));
             const REAL ws = wi * (r > 0 ? d->delta : -d->delta), wc = wi * (d->delta / ar);
             for (int j = 0; j < NPARAMS; j++) {
@@ -93,11 +99,14 @@ static int accumulate(const REAL *params, const Data *d, const int huberActive, 
                 for (int k = j; k < NPARAMS; k++) hessLinear[j * NPARAMS + k] += t * dfdp[k];
             }
         }
+#endif
     }
+#if LOSS_HUBER
     if (huberActive) {
         const REAL c = quadratic >= NPARAMS ? (REAL)0 : HUBER_LINEAR_CURVATURE;
         for (int j = 0; j < NPARAMS * NPARAMS; j++) hess[j] += c * hessLinear[j];
     }
+#endif
     *fOut = f;
     if (!isfinite(f)) return 0;
     for (int j = 0; j < NPARAMS; j++)

@@ -15,7 +15,7 @@ import Foundation
 ///    H = H_Q + c H_L, H_Q = sum over quadratic-zone points (|r| <= delta) of w J J^T and H_L = sum over the
 ///    linear zone of w (delta/|r|) J J^T; c = 0 once at least as many points as parameters sit in the
 ///    quadratic zone (then Gauss-Newton on the true Huber curvature converges fast), else
-///    `huberLinearCurvature` (reweighting's curvature, halved). Measured on the B1 benchmark: 45 trial steps
+///    `huberLinearCurvature` (reweighting's curvature, halved). Measured on the B1 benchmark: 48 trial steps
 ///    per fit instead of 120 for plain reweighting, with the same share of starts reaching the optimum.
 /// Per trial step, in a phase:
 ///  1. free set: a parameter on a bound whose gradient points out of the box is held for this step (without
