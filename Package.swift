@@ -6,7 +6,8 @@ import PackageDescription
 
 // The shipped build is portable (x86-64 baseline: SSE2, no FMA), so the binary runs on any x86-64 host a GPU
 // sits in. `GPUFIT_TARGET_CPU=haswell swift build -c release` (or znver3, native, ...) lets the compiler use
-// AVX2 and FMA in the CPU engine's vector loop: +46% on B2, +13% on B1 on the 2-core Zen 3 machine
+// 4-wide AVX2 vectors in the CPU engine's vector loop (Swift does not fuse a*b+c into FMA): +33-46% on B2,
+// +13% on B1 on the 2-core Zen 3 machine
 // (bench/RESULTS.md); such a binary stops with an illegal instruction on older processors.
 let engineSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["GPUFIT_TARGET_CPU"].map {
     [.unsafeFlags(["-target-cpu", $0])]
