@@ -6,16 +6,16 @@ import Foundation
 /// Used when no OpenCL device is usable, and as the reference the kernel is tested against.
 public final class CPUEngine: FitEngine {
     public let threads: Int
-    /// Whether models with an eight-point `evaluate8` use it (the default); false runs every model one point
-    /// at a time, in the kernel's order.
+    /// Whether models with `evaluate8` run eight fits side by side in vector lanes (the default); false runs
+    /// every model one fit and one point at a time, in the kernel's order.
     public let vectorized: Bool
     public var label: String { "cpu (native Swift, \(threads) thread\(threads == 1 ? "" : "s"), fp64)" }
     public var precision: Precision { .fp64 }
 
     /// - Parameters:
     ///   - threads: worker threads (default: all active processors).
-    ///   - vectorized: use `evaluate8` where a model has it (default: yes, unless the environment sets
-    ///     GPUFIT_SCALAR, which benchmarks use to measure the one-point loop beside it).
+    ///   - vectorized: eight fits per vector where the model has `evaluate8` (default: yes, unless the
+    ///     environment sets GPUFIT_SCALAR, which benchmarks use to measure the scalar loop beside it).
     public init(threads: Int? = nil, vectorized: Bool = ProcessInfo.processInfo.environment["GPUFIT_SCALAR"] == nil) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.vectorized = vectorized
@@ -64,7 +64,19 @@ public final class CPUEngine: FitEngine {
 
     private func solveVectorized<M: VectorizedFitModel>(_ model: M, _ problem: FitProblem, _ starts: [Double],
                                                         _ weightSets: WeightSets?, _ results: inout FitResults) {
-        solveAll({ VectorPass(model: model, problem: problem) }, problem, starts, weightSets, &results)
+        let fits = starts.count / problem.parameterCount
+        let workers = min(threads, (fits + 7) / 8)
+        let out = UnsafeOutput(results: &results)
+        defer { out.finish(into: &results) }
+        starts.withUnsafeBufferPointer { sb in
+            let ss = SendablePointer(sb.baseAddress!)
+            let blockSize = max(1, min(64, fits / (workers * 4)))
+            let nextBlock = AtomicCounter()
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                Self.runLanes(model: model, problem: problem, starts: ss.pointer, fits: fits, weightSets: weightSets,
+                              nextBlock: nextBlock, blockSize: blockSize, out: out)
+            }
+        }
     }
 
     private func solveAll<P: PointPass>(_ makePass: @Sendable () -> P, _ problem: FitProblem, _ starts: [Double],
@@ -81,7 +93,7 @@ public final class CPUEngine: FitEngine {
             let blockSize = max(1, min(64, fits / (workers * 8)))
             let nextBlock = AtomicCounter()
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                let solver = LevenbergMarquardt(pass: makePass(), problem: problem)
+                var solver = LevenbergMarquardt(pass: makePass(), problem: problem)
                 defer { solver.deallocate() }
                 let w = UnsafeMutablePointer<Double>.allocate(capacity: solver.pass.weightCount)
                 w.initialize(repeating: 0, count: solver.pass.weightCount)

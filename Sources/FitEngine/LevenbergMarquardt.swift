@@ -26,20 +26,25 @@ import Foundation
 ///  4. accept if F(p') < F(p) and the model predicted a decrease: lambda *= max(1/3, 1 - (2 rho - 1)^3),
 ///     nu = 2, rho = actual / predicted decrease; then the objective test; else lambda *= nu, nu *= 2.
 /// Stopping tests are listed on `FitState`.
-struct LevenbergMarquardt<Pass: PointPass> {
-    let pass: Pass
+///
+/// The iteration is written as a resumable state machine (`LMIteration`): it asks for one pass over the
+/// points at a point of its choosing, and consumes the pass's F, g and H. The point loop is not part of it,
+/// so one spec drives both CPU point loops: one fit at a time (`LevenbergMarquardt` with a `PointPass`) and
+/// eight fits side by side in vector lanes (`LaneSolver`), where each lane runs its own `LMIteration`.
+struct LMIteration {
     let np: Int
     let huber: Bool
-    let lower: [Double]
-    let upper: [Double]
+    let lower: UnsafePointer<Double>
+    let upper: UnsafePointer<Double>
     let options: SolverOptions
 
-    // Workspace, owned by this solver (one per worker thread).
+    // Workspace, owned by this fit slot.
     let p: UnsafeMutablePointer<Double>
     let pTrial: UnsafeMutablePointer<Double>
     let g: UnsafeMutablePointer<Double>
-    let gTrial: UnsafeMutablePointer<Double>
     let h: UnsafeMutablePointer<Double>
+    /// Where the pass writes its gradient and normal matrix (upper triangle, np x np row-major).
+    let gTrial: UnsafeMutablePointer<Double>
     let hTrial: UnsafeMutablePointer<Double>
     let scale: UnsafeMutablePointer<Double>
     let step: UnsafeMutablePointer<Double>
@@ -47,17 +52,29 @@ struct LevenbergMarquardt<Pass: PointPass> {
     let rhs: UnsafeMutablePointer<Double>
     let freeIndex: UnsafeMutablePointer<Int>
 
+    // State of the fit in progress.
+    private(set) var f = Double.nan
+    private(set) var iterations: Int32 = 0
+    private(set) var state = FitState.iterationLimit
+    /// Objective of the current phase: Huber (true) or least squares on the same residuals (false).
+    private(set) var huberActive = false
+    /// Whether the pending pass is at `pTrial` (a trial step) or at `p` (the start of a phase).
+    private(set) var pendingIsTrial = false
+    private var ftol = 0.0
+    private var lambda = 0.0
+    private var nu = 2.0
+    private var predicted = 0.0
+
     /// Objective tolerance of the least-squares phase that precedes a Huber fit.
     static var phase1Ftol: Double { 1e-2 }
     /// Damping above which no step can lower the objective.
     static var maxDamping: Double { 1e16 }
 
-    init(pass: Pass, problem: FitProblem) {
-        self.pass = pass
+    init(problem: FitProblem, lower: UnsafePointer<Double>, upper: UnsafePointer<Double>) {
         np = problem.parameterCount
         if case .huber = problem.loss { huber = true } else { huber = false }
-        lower = problem.lower
-        upper = problem.upper
+        self.lower = lower
+        self.upper = upper
         options = problem.options
         p = .allocate(capacity: np); pTrial = .allocate(capacity: np)
         g = .allocate(capacity: np); gTrial = .allocate(capacity: np)
@@ -65,17 +82,133 @@ struct LevenbergMarquardt<Pass: PointPass> {
         scale = .allocate(capacity: np); step = .allocate(capacity: np)
         a = .allocate(capacity: np * np); rhs = .allocate(capacity: np)
         freeIndex = .allocate(capacity: np)
+        h.initialize(repeating: 0, count: np * np)
+        hTrial.initialize(repeating: 0, count: np * np)
     }
 
     func deallocate() {
         for b in [p, pTrial, g, gTrial, h, hTrial, scale, step, a, rhs] { b.deallocate() }
         freeIndex.deallocate()
-        pass.deallocate()
+    }
+
+    /// The point the next pass must be run at, and with which objective (`huberActive`).
+    var pendingPoint: UnsafePointer<Double> { UnsafePointer(pendingIsTrial ? pTrial : p) }
+
+    /// Starts a fit at `start` (clamped into the box); a pass at `pendingPoint` is due next.
+    mutating func begin(start: UnsafePointer<Double>) {
+        for j in 0..<np { p[j] = min(max(start[j], lower[j]), upper[j]) }
+        iterations = 0
+        f = .nan
+        state = .iterationLimit
+        huberActive = false
+        ftol = huber ? Self.phase1Ftol : options.ftol
+        pendingIsTrial = false
+    }
+
+    /// Takes the pass at `pendingPoint` (F = `fPass`, its gradient and matrix in gTrial and hTrial; `ok`
+    /// false when it was not finite). Returns true when another pass is due, false when the fit has stopped
+    /// (then `f`, `iterations`, `state` and `p` hold its outcome).
+    @inline(__always)
+    mutating func consume(_ fPass: Double, ok: Bool) -> Bool {
+        if !pendingIsTrial {
+            // Start of a phase, with fresh damping and scaling.
+            if !ok { f = .nan; state = .nonFinite; return false }
+            f = fPass
+            for j in 0..<np { g[j] = gTrial[j] }
+            for j in 0..<(np * np) { h[j] = hTrial[j] }
+            for j in 0..<np { scale[j] = h[j * np + j] }
+            lambda = options.initialDamping
+            nu = 2
+        } else {
+            iterations += 1
+            // 4. accept or reject.
+            if ok && predicted > 0 && fPass < f {
+                let actual = f - fPass
+                let rho = actual / predicted
+                f = fPass
+                for j in 0..<np { p[j] = pTrial[j]; g[j] = gTrial[j] }
+                for j in 0..<(np * np) { h[j] = hTrial[j] }
+                let t = 2 * rho - 1
+                lambda *= max(1.0 / 3.0, 1 - t * t * t)
+                nu = 2
+                if actual <= ftol * f { return endPhase(.convergedObjective) }
+            } else {
+                lambda *= nu
+                nu *= 2
+                // No damping finds a lower objective: the fit sits at a minimum to rounding.
+                if !(lambda <= Self.maxDamping) { return endPhase(.convergedStep) }
+            }
+        }
+        return planTrial()
+    }
+
+    /// Steps 1-3: the next trial point, or the end of the phase.
+    @inline(__always)
+    private mutating func planTrial() -> Bool {
+        while true {
+            // 1. free set and the gradient test.
+            var nf = 0
+            var gradientSmall = true
+            var maxScale = 0.0
+            for j in 0..<np {
+                scale[j] = max(scale[j], h[j * np + j])
+                maxScale = max(maxScale, scale[j])
+            }
+            let scaleFloor = 1e-12 * max(maxScale, 1e-300)
+            let twoF = 2 * f
+            for j in 0..<np {
+                let held = (p[j] <= lower[j] && g[j] > 0) || (p[j] >= upper[j] && g[j] < 0)
+                if held { continue }
+                freeIndex[nf] = j
+                nf += 1
+                if abs(g[j]) > options.gtol * (twoF * max(scale[j], scaleFloor)).squareRoot() { gradientSmall = false }
+            }
+            if gradientSmall { return endPhase(.convergedGradient) }
+            if Int(iterations) >= options.maxIterations { return endPhase(.iterationLimit) }
+            // 2. damped step; a matrix that is not positive definite raises the damping.
+            if !solveDamped(lambda, scaleFloor: scaleFloor, freeCount: nf) {
+                lambda *= nu
+                nu *= 2
+                if !(lambda <= Self.maxDamping) { return endPhase(.singular) }
+                continue
+            }
+            // 3. projected trial point and its actual step.
+            var stepNorm = 0.0, pNorm = 0.0
+            for j in 0..<np {
+                pTrial[j] = min(max(p[j] + step[j], lower[j]), upper[j])
+                step[j] = pTrial[j] - p[j]
+                stepNorm += step[j] * step[j]
+                pNorm += p[j] * p[j]
+            }
+            if stepNorm.squareRoot() <= options.xtol * (pNorm.squareRoot() + options.xtol) { return endPhase(.convergedStep) }
+            // Predicted decrease of the quadratic model: -(g.dp + dp.H.dp / 2).
+            predicted = 0.0
+            for j in 0..<np {
+                var hs = 0.0
+                for k in 0..<np { hs += (j <= k ? h[j * np + k] : h[k * np + j]) * step[k] }
+                predicted -= step[j] * (g[j] + 0.5 * hs)
+            }
+            pendingIsTrial = true
+            return true
+        }
+    }
+
+    /// A phase stopped with `reason`. A Huber fit's least-squares phase hands over to the Huber phase (from
+    /// the same point, a pass with the Huber objective first) unless the fit failed.
+    private mutating func endPhase(_ reason: FitState) -> Bool {
+        if huber && !huberActive && reason != .nonFinite && reason != .singular {
+            huberActive = true
+            ftol = options.ftol
+            pendingIsTrial = false
+            return true
+        }
+        state = reason
+        return false
     }
 
     /// Solves (H + lambda diag(D)) step = -g on the free parameters by Cholesky; false if not positive definite.
     @inline(__always)
-    func solveDamped(_ lambda: Double, scaleFloor: Double, freeCount nf: Int) -> Bool {
+    private func solveDamped(_ lambda: Double, scaleFloor: Double, freeCount nf: Int) -> Bool {
         for u in 0..<nf {
             let j = freeIndex[u]
             for v in u..<nf {
@@ -113,95 +246,49 @@ struct LevenbergMarquardt<Pass: PointPass> {
         for u in 0..<nf { step[freeIndex[u]] = rhs[u] }
         return true
     }
+}
 
-    /// Runs one fit from `start` with effective point weights `w`. Writes the final parameters to `out`.
-    func fit(start: UnsafePointer<Double>, weights w: UnsafePointer<Double>, out: UnsafeMutablePointer<Double>)
-        -> (objective: Double, iterations: Int32, state: FitState)
-    {
-        for j in 0..<np { p[j] = min(max(start[j], lower[j]), upper[j]) }
-        var iterations: Int32 = 0
-        var state = FitState.iterationLimit
-        var f = Double.nan
-        if huber {
-            (f, state) = phase(w, huberActive: false, ftol: Self.phase1Ftol, iterations: &iterations)
-        }
-        if state != .nonFinite && state != .singular {
-            (f, state) = phase(w, huberActive: huber, ftol: options.ftol, iterations: &iterations)
-        }
-        for j in 0..<np { out[j] = p[j] }
-        return (f, iterations, state)
+/// Box bounds copied into buffers that outlive the worker's solvers.
+final class BoundsBuffer: @unchecked Sendable {
+    let lower: UnsafeMutablePointer<Double>
+    let upper: UnsafeMutablePointer<Double>
+    init(_ problem: FitProblem) {
+        lower = .allocate(capacity: problem.parameterCount)
+        upper = .allocate(capacity: problem.parameterCount)
+        lower.initialize(from: problem.lower, count: problem.parameterCount)
+        upper.initialize(from: problem.upper, count: problem.parameterCount)
+    }
+    deinit { lower.deallocate(); upper.deallocate() }
+}
+
+/// One fit at a time: `LMIteration` fed by a `PointPass`.
+struct LevenbergMarquardt<Pass: PointPass> {
+    let pass: Pass
+    let bounds: BoundsBuffer
+    var iteration: LMIteration
+
+    init(pass: Pass, problem: FitProblem) {
+        self.pass = pass
+        bounds = BoundsBuffer(problem)
+        iteration = LMIteration(problem: problem, lower: bounds.lower, upper: bounds.upper)
     }
 
-    /// One phase of trial steps from the current `p`, with fresh damping and scaling.
-    @inline(__always)
-    func phase(_ w: UnsafePointer<Double>, huberActive: Bool, ftol: Double, iterations: inout Int32) -> (Double, FitState) {
-        var (f, ok) = pass.accumulate(p, w, huberActive: huberActive, g, h)
-        if !ok { return (.nan, .nonFinite) }
-        for j in 0..<np { scale[j] = h[j * np + j] }
-        var lambda = options.initialDamping
-        var nu = 2.0
+    func deallocate() {
+        iteration.deallocate()
+        pass.deallocate()
+    }
+
+    /// Runs one fit from `start` with effective point weights `w`. Writes the final parameters to `out`.
+    mutating func fit(start: UnsafePointer<Double>, weights w: UnsafePointer<Double>, out: UnsafeMutablePointer<Double>)
+        -> (objective: Double, iterations: Int32, state: FitState)
+    {
+        iteration.begin(start: start)
         while true {
-            // 1. free set and the gradient test.
-            var nf = 0
-            var gradientSmall = true
-            var maxScale = 0.0
-            for j in 0..<np {
-                scale[j] = max(scale[j], h[j * np + j])
-                maxScale = max(maxScale, scale[j])
-            }
-            let scaleFloor = 1e-12 * max(maxScale, 1e-300)
-            let twoF = 2 * f
-            for j in 0..<np {
-                let held = (p[j] <= lower[j] && g[j] > 0) || (p[j] >= upper[j] && g[j] < 0)
-                if held { continue }
-                freeIndex[nf] = j
-                nf += 1
-                if abs(g[j]) > options.gtol * (twoF * max(scale[j], scaleFloor)).squareRoot() { gradientSmall = false }
-            }
-            if gradientSmall { return (f, .convergedGradient) }
-            if Int(iterations) >= options.maxIterations { return (f, .iterationLimit) }
-            // 2. damped step; a matrix that is not positive definite raises the damping.
-            if !solveDamped(lambda, scaleFloor: scaleFloor, freeCount: nf) {
-                lambda *= nu
-                nu *= 2
-                if !(lambda <= Self.maxDamping) { return (f, .singular) }
-                continue
-            }
-            // 3. projected trial point and its actual step.
-            var stepNorm = 0.0, pNorm = 0.0
-            for j in 0..<np {
-                pTrial[j] = min(max(p[j] + step[j], lower[j]), upper[j])
-                step[j] = pTrial[j] - p[j]
-                stepNorm += step[j] * step[j]
-                pNorm += p[j] * p[j]
-            }
-            if stepNorm.squareRoot() <= options.xtol * (pNorm.squareRoot() + options.xtol) { return (f, .convergedStep) }
-            // Predicted decrease of the quadratic model: -(g.dp + dp.H.dp / 2).
-            var predicted = 0.0
-            for j in 0..<np {
-                var hs = 0.0
-                for k in 0..<np { hs += (j <= k ? h[j * np + k] : h[k * np + j]) * step[k] }
-                predicted -= step[j] * (g[j] + 0.5 * hs)
-            }
-            let (fTrial, okTrial) = pass.accumulate(pTrial, w, huberActive: huberActive, gTrial, hTrial)
-            iterations += 1
-            // 4. accept or reject.
-            if okTrial && predicted > 0 && fTrial < f {
-                let actual = f - fTrial
-                let rho = actual / predicted
-                f = fTrial
-                for j in 0..<np { p[j] = pTrial[j]; g[j] = gTrial[j] }
-                for j in 0..<(np * np) { h[j] = hTrial[j] }
-                let t = 2 * rho - 1
-                lambda *= max(1.0 / 3.0, 1 - t * t * t)
-                nu = 2
-                if actual <= ftol * f { return (f, .convergedObjective) }
-            } else {
-                lambda *= nu
-                nu *= 2
-                // No damping finds a lower objective: the fit sits at a minimum to rounding.
-                if !(lambda <= Self.maxDamping) { return (f, .convergedStep) }
-            }
+            let (f, ok) = pass.accumulate(iteration.pendingPoint, w, huberActive: iteration.huberActive,
+                                          iteration.gTrial, iteration.hTrial)
+            if !iteration.consume(f, ok: ok) { break }
         }
+        for j in 0..<iteration.np { out[j] = iteration.p[j] }
+        return (iteration.f, iteration.iterations, iteration.state)
     }
 }

@@ -9,6 +9,28 @@ import Darwin
 #endif
 
 public typealias Lanes = SIMD8<Double>
+/// A true/false per lane of `Lanes`.
+public typealias LaneMask = SIMDMask<Lanes.MaskStorage>
+
+/// Whether any lane is set. The standard library's `any` reduces with a vector minimum, which x86 has no
+/// instruction for on 64-bit lanes before AVX-512 (it became a chain of extracts and conditional moves in
+/// the hot loop); or-ing the halves is three vector instructions.
+@inlinable @inline(__always)
+public func anyLane(_ m: LaneMask) -> Bool {
+    let bits = unsafeBitCast(m, to: SIMD8<UInt64>.self)
+    let four = bits.lowHalf | bits.highHalf
+    let two = four.lowHalf | four.highHalf
+    return (two[0] | two[1]) != 0
+}
+
+/// Whether every lane is set (see `anyLane`).
+@inlinable @inline(__always)
+public func allLanes(_ m: LaneMask) -> Bool {
+    let bits = unsafeBitCast(m, to: SIMD8<UInt64>.self)
+    let four = bits.lowHalf & bits.highHalf
+    let two = four.lowHalf & four.highHalf
+    return (two[0] & two[1]) == UInt64.max
+}
 
 @usableFromInline func libmExp(_ x: Double) -> Double { exp(x) }
 @usableFromInline func libmLog(_ x: Double) -> Double { log(x) }
@@ -23,33 +45,25 @@ public func vexp(_ x: Lanes) -> Lanes {
     // no vector rounding instruction); the integer is then in the low bits of the sum.
     let shifter = 6_755_399_441_055_744.0
     let low = -1022 * 0.6931471805599453, high = 1023 * 0.6931471805599453
-    // (`clamped` and `pointwiseMin` are not inlined: plain comparisons are.)
-    let clamped = x.replacing(with: low, where: .!(x .>= low)).replacing(with: high, where: x .> high)
-    let t = clamped * log2e + shifter
+    // Lanes outside [low, high] (and NaN) get garbage here and libm's answer below.
+    let t = x * log2e + shifter
     let n = t - shifter
-    let r = (clamped - n * ln2hi) - n * ln2lo
-    // Horner on 1 + r + r^2/2! + ... + r^13/13!.
-    var p = Lanes(repeating: 1.0 / 6_227_020_800)
-    p = p * r + 1.0 / 479_001_600
-    p = p * r + 1.0 / 39_916_800
-    p = p * r + 1.0 / 3_628_800
-    p = p * r + 1.0 / 362_880
-    p = p * r + 1.0 / 40_320
-    p = p * r + 1.0 / 5_040
-    p = p * r + 1.0 / 720
-    p = p * r + 1.0 / 120
-    p = p * r + 1.0 / 24
-    p = p * r + 1.0 / 6
-    p = p * r + 0.5
-    p = p * r + 1
-    p = p * r + 1
+    let r = (x - n * ln2hi) - n * ln2lo
+    // 1 + r + r^2/2! + ... + r^13/13! by Estrin's scheme: the same work as Horner but a dependency chain of
+    // 5 steps instead of 13, so consecutive points' exps overlap in the pipeline.
+    let r2 = r * r, r4 = r2 * r2, r8 = r4 * r4
+    let a0 = 1 + r, a1 = 0.5 + r * (1.0 / 6), a2 = 1.0 / 24 + r * (1.0 / 120)
+    let a3 = 1.0 / 720 + r * (1.0 / 5_040), a4 = 1.0 / 40_320 + r * (1.0 / 362_880)
+    let a5 = 1.0 / 3_628_800 + r * (1.0 / 39_916_800), a6 = 1.0 / 479_001_600 + r * (1.0 / 6_227_020_800)
+    let b0 = a0 + r2 * a1, b1 = a2 + r2 * a3, b2 = a4 + r2 * a5
+    let p = (b0 + r4 * b1) + r8 * (b2 + r4 * a6)
     // 2^n from the exponent bits: (n + 1023) << 52, with n taken from the low bits of t.
     let k = unsafeBitCast(t, to: SIMD8<UInt64>.self) &- unsafeBitCast(Lanes(repeating: shifter), to: SIMD8<UInt64>.self)
     let scale = unsafeBitCast((k &+ 1023) &<< 52, to: Lanes.self)
     var result = p * scale
     // Results that overflow, underflow into subnormals, or come from NaN are left to libm (never on the hot path).
-    let outside = .!(x .>= low) .| (x .> high)
-    if any(outside) {
+    let outside = .!((x .>= low) .& (x .<= high))
+    if anyLane(outside) {
         for i in 0..<8 where outside[i] { result[i] = libmExp(x[i]) }
     }
     return result
@@ -71,30 +85,33 @@ public func vlog(_ x: Lanes) -> Lanes {
     e.replace(with: e + 1, where: high)
     let s = (m - 1) / (m + 1)
     let s2 = s * s
-    var t = Lanes(repeating: 1.0 / 23)
-    for k in stride(from: 21, through: 3, by: -2) { t = t * s2 + 1.0 / Double(k) }
-    t = t * s2 + 1
+    // t = 1 + s2/3 + s2^2/5 + ... + s2^11/23 by Estrin's scheme (short dependency chain, as in vexp).
+    let u2 = s2 * s2, u4 = u2 * u2, u8 = u4 * u4
+    let c0 = 1 + s2 * (1.0 / 3), c1 = 1.0 / 5 + s2 * (1.0 / 7), c2 = 1.0 / 9 + s2 * (1.0 / 11)
+    let c3 = 1.0 / 13 + s2 * (1.0 / 15), c4 = 1.0 / 17 + s2 * (1.0 / 19), c5 = 1.0 / 21 + s2 * (1.0 / 23)
+    let t = (c0 + u2 * c1 + u4 * (c2 + u2 * c3)) + u8 * (c4 + u2 * c5)
     let ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10
     var result = (e * ln2hi) + (2 * s * t + e * ln2lo)
     // Zero, subnormal, negative, infinite and NaN lanes (never met on the hot path) go to libm.
     let unusual = (x .< 2.2250738585072014e-308) .| (x .> 1.7976931348623157e308) .| (x .!= x)
-    if any(unusual) {
+    if anyLane(unusual) {
         for i in 0..<8 where unusual[i] { result[i] = libmLog(x[i]) }
     }
     return result
 }
 
-/// A model that also evaluates eight points at once, for the CPU engine's vectorised point loop. It must
-/// compute the same function as `evaluate` (to rounding; VectorizedModelTests check it).
+/// A model that also evaluates eight (point, parameters) pairs at once, for the CPU engine's vector lanes.
+/// It must compute the same function as `evaluate` (to rounding; VectorizedPassTests check it).
 public protocol VectorizedFitModel: FitModel {
-    /// f at eight points; `x[v]` holds variable v (transformed) of the eight points; writes df/dp_j into
-    /// `dfdp[j]`.
-    func evaluate8(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes
+    /// f in eight lanes: `p[j]` holds parameter j and `x[v]` variable v (transformed) of each lane; writes
+    /// df/dp_j into `dfdp[j]`. The CPU engine runs eight fits side by side (each lane its own parameters,
+    /// all lanes at the same point).
+    func evaluate8(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes
 }
 
 extension LossLawModel: VectorizedFitModel {
-    @inlinable
-    public func evaluate8(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
+    @inlinable @inline(__always)
+    public func evaluate8(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
         let t1 = vexp(p[0] - p[2] * x[0])
         let t2 = vexp(p[1] - p[3] * x[1])
         dfdp[0] = t1
@@ -107,8 +124,8 @@ extension LossLawModel: VectorizedFitModel {
 }
 
 extension ComputeLawModel: VectorizedFitModel {
-    @inlinable
-    public func evaluate8(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
+    @inlinable @inline(__always)
+    public func evaluate8(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
         let t = vexp(p[0] - p[1] * x[0])
         dfdp[0] = t
         dfdp[1] = -x[0] * t
@@ -118,8 +135,8 @@ extension ComputeLawModel: VectorizedFitModel {
 }
 
 extension SigmoidModel: VectorizedFitModel {
-    @inlinable
-    public func evaluate8(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
+    @inlinable @inline(__always)
+    public func evaluate8(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
         let d = x[0] - p[1]
         let s = 1 / (1 + vexp(-p[2] * d))
         let ds = p[0] * s * (1 - s)
@@ -132,8 +149,8 @@ extension SigmoidModel: VectorizedFitModel {
 }
 
 extension SingleStepModel: VectorizedFitModel {
-    @inlinable
-    public func evaluate8(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
+    @inlinable @inline(__always)
+    public func evaluate8(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
         let t1 = vexp(p[0] - p[2] * x[0])
         let t2 = vexp(p[1] - p[3] * x[1])
         let u = t1 + t2 + p[4]

@@ -4,7 +4,8 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The CPU engine's eight-point loop (vector exp/log, `evaluate8`) against the one-point loop.
+/// The CPU engine's eight-lane loop (eight fits side by side: vector exp/log, `evaluate8`) against the
+/// one-fit, one-point loop.
 @Suite struct VectorizedPassTests {
     static func ulps(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b).ulp, Double.leastNormalMagnitude) }
 
@@ -33,24 +34,37 @@ import TestSupport
         #expect(Self.ulps(logs[5], log(5e-324)) <= 1 && logs[6] == log(2.0) && logs[7] == log(0.5))
     }
 
-    @Test func eightPointModelsMatchOnePointModels() {
+    @Test func eightLaneModelsMatchOneFitModels() {
         var rng = SeededGenerator(seed: 6)
         let models: [any VectorizedFitModel] = [LossLawModel(), ComputeLawModel(), SigmoidModel(), SingleStepModel()]
         for model in models {
             let np = model.parameterCount, nv = model.variableCount
             for _ in 0..<200 {
-                let p = model.parameters.map { $0.startRange.value(at: Double.random(in: 0..<1, using: &rng)) }
+                // Each lane its own parameters and its own point, as the lane engine and the tests of both need.
+                var p = [Lanes](repeating: Lanes(), count: np)
                 var x = [Lanes](repeating: Lanes(), count: nv)
-                for v in 0..<nv { for i in 0..<8 { x[v][i] = model.variableTransforms[v] == .log ? Double.random(in: 18...30, using: &rng) : Double.random(in: 0...3, using: &rng) } }
+                for i in 0..<8 {
+                    for j in 0..<np { p[j][i] = model.parameters[j].startRange.value(at: Double.random(in: 0..<1, using: &rng)) }
+                    for v in 0..<nv { x[v][i] = model.variableTransforms[v] == .log ? Double.random(in: 18...30, using: &rng) : Double.random(in: 0...3, using: &rng) }
+                }
                 var d8 = [Lanes](repeating: Lanes(), count: np)
                 let f8 = model.evaluate8(p, x, &d8)
                 for i in 0..<8 {
                     var d = [Double](repeating: 0, count: np)
-                    let f = model.evaluate(p, x.map { $0[i] }, &d)
+                    let f = model.evaluate(p.map { $0[i] }, x.map { $0[i] }, &d)
                     #expect(abs(f8[i] - f) <= 1e-13 * max(abs(f), 1e-300), "\(model.name) value")
                     for j in 0..<np { #expect(abs(d8[j][i] - d[j]) <= 1e-13 * max(abs(d[j]), 1e-300) + 1e-300, "\(model.name) df/dp\(j)") }
                 }
             }
+        }
+    }
+
+    @Test func laneMaskReductions() {
+        for bits in 0..<256 {
+            var m = LaneMask(repeating: false)
+            for i in 0..<8 { m[i] = bits & (1 << i) != 0 }
+            #expect(anyLane(m) == (bits != 0))
+            #expect(allLanes(m) == (bits == 255))
         }
     }
 
@@ -71,6 +85,34 @@ import TestSupport
             let same = (0..<200).filter { abs(a.objective[$0] - b.objective[$0]) <= 1e-10 * abs(b.objective[$0]) || (a.objective[$0].isNaN && b.objective[$0].isNaN) }.count
             #expect(same >= 194, "\(problem.model.name): \(same) of 200 objectives agree")
             #expect(abs(a.objective.filter { !$0.isNaN }.min()! - b.objective.filter { !$0.isNaN }.min()!) <= 1e-12 * b.objective.filter { !$0.isNaN }.min()!)
+        }
+    }
+
+    /// A fit's lane result must not depend on which fits share its vector, on the thread count or on the
+    /// batch it came in: solved alone, in a batch of 37 on one thread, or of 37 on two threads, every
+    /// parameter is bit for bit the same.
+    @Test func laneResultsDoNotDependOnNeighbours() throws {
+        var rng = SeededGenerator(seed: 8)
+        let (points, y) = Synthetic.lossLaw(&rng)
+        let problem = try FitProblem(model: LossLawModel(), points: points, y: y, groups: points.indices.map { $0 / 2 },
+                                     loss: .huber(delta: 1e-3), residualSpace: .log)
+        let fits = 37
+        let starts = Synthetic.starts(problem.model, count: fits, &rng)
+        let sets = WeightSets(groupCount: problem.groupCount,
+                              multiplicity: (0..<(3 * problem.groupCount)).map { _ in Double(Int.random(in: 0...2, using: &rng)) },
+                              setOfFit: (0..<fits).map { Int32($0 % 4) - 1 })
+        let together = try CPUEngine(threads: 2).solve(problem, starts: starts, weightSets: sets)
+        let oneThread = try CPUEngine(threads: 1).solve(problem, starts: starts, weightSets: sets)
+        #expect(together.parameters == oneThread.parameters)
+        #expect(together.iterations == oneThread.iterations)
+        let np = problem.parameterCount
+        for fit in stride(from: 0, to: fits, by: 5) {
+            let alone = try CPUEngine(threads: 1).solve(
+                problem, starts: Array(starts[fit * np..<(fit + 1) * np]),
+                weightSets: WeightSets(groupCount: sets.groupCount, multiplicity: sets.multiplicity, setOfFit: [sets.setOfFit[fit]]))
+            #expect(alone.parameters == together.parameters(of: fit), "fit \(fit)")
+            #expect(alone.objective[0] == together.objective[fit] || (alone.objective[0].isNaN && together.objective[fit].isNaN))
+            #expect(alone.states[0] == together.states[fit])
         }
     }
 }
