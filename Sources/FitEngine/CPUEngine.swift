@@ -19,6 +19,16 @@ public final class CPUEngine: FitEngine {
     public init(threads: Int? = nil, vectorized: Bool = ProcessInfo.processInfo.environment["GPUFIT_SCALAR"] == nil) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.vectorized = vectorized
+        laneLogic = .vector
+    }
+
+    /// How the lanes run the LM iteration (tests compare the two).
+    let laneLogic: LaneLogic
+
+    init(threads: Int?, laneLogic: LaneLogic) {
+        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        vectorized = true
+        self.laneLogic = laneLogic
     }
 
     public func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> FitResults {
@@ -72,9 +82,15 @@ public final class CPUEngine: FitEngine {
             let ss = SendablePointer(sb.baseAddress!)
             let blockSize = max(1, min(64, fits / (workers * 4)))
             let nextBlock = AtomicCounter()
+            let logic = laneLogic
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                Self.runLanes(model: model, problem: problem, starts: ss.pointer, fits: fits, weightSets: weightSets,
-                              nextBlock: nextBlock, blockSize: blockSize, out: out)
+                var feed = FitFeed(nextBlock: nextBlock, blockSize: blockSize, fits: fits)
+                switch logic {
+                case .vector:
+                    Self.runLaneVectors(model: model, problem: problem, starts: ss.pointer, weightSets: weightSets, feed: &feed, out: out)
+                case .scalarPerLane:
+                    Self.runLanes(model: model, problem: problem, starts: ss.pointer, weightSets: weightSets, feed: &feed, out: out)
+                }
             }
         }
     }

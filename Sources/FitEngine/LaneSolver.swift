@@ -130,13 +130,91 @@ struct LanePass<Model: VectorizedFitModel> {
     }
 }
 
+/// How the lane engine runs the LM iteration of its eight lanes: as one `LaneIteration` on vectors (the
+/// default), or as eight scalar `LMIteration`s fed from the same pass (kept to test that the two agree bit for
+/// bit).
+enum LaneLogic: Sendable { case vector, scalarPerLane }
+
+/// Hands out the fits of a batch in blocks, for workers that refill lanes one fit at a time.
+struct FitFeed {
+    let nextBlock: AtomicCounter
+    let blockSize: Int
+    let fits: Int
+    var next = 0, end = 0, exhausted = false
+
+    /// The next fit for this worker, or nil when the batch is used up.
+    mutating func take() -> Int? {
+        if exhausted { return nil }
+        if next == end {
+            let begin = nextBlock.next() * blockSize
+            if begin >= fits { exhausted = true; return nil }
+            next = begin
+            end = min(begin + blockSize, fits)
+        }
+        next += 1
+        return next - 1
+    }
+}
+
 extension CPUEngine {
-    /// The lane engine's worker loop: takes blocks of fits from `nextBlock` and keeps eight lanes busy.
-    static func runLanes<Model: VectorizedFitModel>(
-        model: Model, problem: FitProblem, starts: UnsafePointer<Double>, fits: Int, weightSets: WeightSets?,
-        nextBlock: AtomicCounter, blockSize: Int, out: UnsafeOutput
+    /// Writes lane `lane`'s effective weights for weight set `set` (-1: the problem's weights).
+    static func setLaneWeights(_ weights: UnsafeMutablePointer<Lanes>, lane: Int, set: Int32, problem: FitProblem, weightSets: WeightSets?) {
+        for i in 0..<problem.pointCount {
+            let group = Int(problem.groups[i])
+            let m = set < 0 || group < 0 ? 1.0 : weightSets!.multiplicity[Int(set) * problem.groupCount + group]
+            weights[i][lane] = problem.weights[i] * m
+        }
+    }
+
+    /// The lane engine's worker loop with the iteration on vectors: takes fits from `feed` and keeps eight
+    /// lanes busy.
+    static func runLaneVectors<Model: VectorizedFitModel>(
+        model: Model, problem: FitProblem, starts: UnsafePointer<Double>, weightSets: WeightSets?,
+        feed: inout FitFeed, out: UnsafeOutput
     ) {
-        let np = problem.parameterCount, n = problem.pointCount
+        let np = problem.parameterCount
+        let pass = LanePass(model: model, problem: problem)
+        var lm = LaneIteration(problem: problem)
+        defer { lm.deallocate(); pass.deallocate() }
+        var laneFit = [Int](repeating: -1, count: 8)
+        var laneSet = [Int32](repeating: -2, count: 8)
+        var active = LaneMask(repeating: false)
+        while true {
+            for lane in 0..<8 where laneFit[lane] < 0 {
+                guard let fit = feed.take() else { break }
+                let set = weightSets?.setOfFit[fit] ?? -1
+                if set != laneSet[lane] {
+                    laneSet[lane] = set
+                    setLaneWeights(pass.weights, lane: lane, set: set, problem: problem, weightSets: weightSets)
+                }
+                lm.begin(lane: lane, start: starts + fit * np)
+                laneFit[lane] = fit
+                active[lane] = true
+            }
+            if !anyLane(active) { break }
+            lm.writePendingPoints(into: pass.params)
+            let (f, ok) = pass.accumulate(huber: active .& lm.huberActive)
+            let stopped = lm.consume(f, ok: ok, active: active, gPass: pass.grad, hPass: pass.hess)
+            guard anyLane(stopped) else { continue }
+            for lane in 0..<8 where stopped[lane] {
+                let fit = laneFit[lane]
+                let state = FitState(rawValue: Int32(lm.state[lane]))!
+                for j in 0..<np { out.parameters[fit * np + j] = lm.p[j][lane] }
+                out.objective[fit] = state.isUsable ? problem.reportedObjective(internal: lm.f[lane]) : .nan
+                out.iterations[fit] = Int32(lm.iterations[lane])
+                out.states[fit] = state
+                laneFit[lane] = -1
+                active[lane] = false
+            }
+        }
+    }
+
+    /// The lane engine's worker loop with eight scalar `LMIteration`s (see `LaneLogic`).
+    static func runLanes<Model: VectorizedFitModel>(
+        model: Model, problem: FitProblem, starts: UnsafePointer<Double>, weightSets: WeightSets?,
+        feed: inout FitFeed, out: UnsafeOutput
+    ) {
+        let np = problem.parameterCount
         let pass = LanePass(model: model, problem: problem)
         let bounds = BoundsBuffer(problem)
         let slots = UnsafeMutablePointer<LMIteration>.allocate(capacity: 8)
@@ -148,32 +226,18 @@ extension CPUEngine {
         }
         var laneFit = [Int](repeating: -1, count: 8)
         var laneSet = [Int32](repeating: -2, count: 8)
-        var next = 0, end = 0
-        var exhausted = false
         while true {
             // Empty lanes take the next fits.
             var firstActive = -1
             for lane in 0..<8 {
-                if laneFit[lane] < 0 && !exhausted {
-                    if next == end {
-                        let begin = nextBlock.next() * blockSize
-                        if begin >= fits { exhausted = true } else { next = begin; end = min(begin + blockSize, fits) }
+                if laneFit[lane] < 0, let fit = feed.take() {
+                    let set = weightSets?.setOfFit[fit] ?? -1
+                    if set != laneSet[lane] {
+                        laneSet[lane] = set
+                        setLaneWeights(pass.weights, lane: lane, set: set, problem: problem, weightSets: weightSets)
                     }
-                    if !exhausted {
-                        let fit = next
-                        next += 1
-                        let set = weightSets?.setOfFit[fit] ?? -1
-                        if set != laneSet[lane] {
-                            laneSet[lane] = set
-                            for i in 0..<n {
-                                let group = Int(problem.groups[i])
-                                let m = set < 0 || group < 0 ? 1.0 : weightSets!.multiplicity[Int(set) * problem.groupCount + group]
-                                pass.weights[i][lane] = problem.weights[i] * m
-                            }
-                        }
-                        slots[lane].begin(start: starts + fit * np)
-                        laneFit[lane] = fit
-                    }
+                    slots[lane].begin(start: starts + fit * np)
+                    laneFit[lane] = fit
                 }
                 if laneFit[lane] >= 0 && firstActive < 0 { firstActive = lane }
             }
