@@ -4,11 +4,18 @@
 import Foundation
 import PackageDescription
 
-// The shipped build is portable (x86-64 baseline: SSE2, no FMA), so the binary runs on any x86-64 host a GPU
-// sits in. `GPUFIT_TARGET_CPU=haswell swift build -c release` (or znver3, native, ...) lets the compiler use
-// 4-wide AVX2 vectors in the CPU engine's vector loop (Swift does not fuse a*b+c into FMA): +33-46% on B2,
-// +13% on B1 on the 2-core Zen 3 machine
-// (bench/RESULTS.md); such a binary stops with an illegal instruction on older processors.
+// The CPU engine's lane loop is compiled twice from one source (Sources/FitLanes; Sources/FitLanesAVX2
+// holds symbolic links to the same files): portable (x86-64 baseline, SSE2), and with
+// `-target-cpu haswell` (AVX2, FMA; x86-64-v3), which the engine runs only where CPUID says the processor
+// has it. So the shipped binary is as portable as before, and fast on any x86-64 of the last decade.
+// On other architectures both builds are the host's baseline (the check says no).
+#if arch(x86_64)
+let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"]), .define("GPUFIT_AVX2_BUILD")]
+#else
+let avx2Settings: [SwiftSetting] = []
+#endif
+// `GPUFIT_TARGET_CPU=NAME swift build -c release --scratch-path .build-NAME` compiles the other engine
+// modules for that processor too (not portable; for measurements).
 let engineSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["GPUFIT_TARGET_CPU"].map {
     [.unsafeFlags(["-target-cpu", $0])]
 } ?? []
@@ -49,8 +56,14 @@ let package = Package(
         .target(name: "FitModels", dependencies: ["Kernels"], swiftSettings: engineSettings),
         // Layer 1b: models typed at run time as expressions, differentiated symbolically.
         .target(name: "ModelExpressions", dependencies: ["FitModels"]),
+        // Layer 2a: the CPU engine's eight-fits-per-vector loop, one source in two builds (see above).
+        .target(name: "FitLanes", dependencies: ["FitModels"], swiftSettings: engineSettings),
+        .target(name: "FitLanesAVX2", dependencies: ["FitModels"], swiftSettings: avx2Settings),
+        // CPUID: may this processor run FitLanesAVX2?
+        .target(name: "CPUFeatures"),
         // Layer 2: the LM solver, implemented twice (Swift CPU engine, OpenCL kernel), and devices.
-        .target(name: "FitEngine", dependencies: ["FitModels", "Kernels", "CLLoader"], swiftSettings: engineSettings),
+        .target(name: "FitEngine", dependencies: ["FitModels", "FitLanes", "FitLanesAVX2", "CPUFeatures", "Kernels", "CLLoader"],
+                swiftSettings: engineSettings),
         // Layer 3: multi-start and bootstrap planning, counter-based random numbers, chunking, aggregation.
         .target(name: "FitSweep", dependencies: ["FitEngine", "FitModels"]),
         // Layer 4: the two-step task scaling law on a model ladder.

@@ -1,4 +1,7 @@
+import CPUFeatures
 import Dispatch
+import FitLanes
+import FitLanesAVX2
 import FitModels
 import Foundation
 
@@ -9,7 +12,10 @@ public final class CPUEngine: FitEngine {
     /// Whether models with `evaluate8` run eight fits side by side in vector lanes (the default); false runs
     /// every model one fit and one point at a time, in the kernel's order.
     public let vectorized: Bool
-    public var label: String { "cpu (native Swift, \(threads) thread\(threads == 1 ? "" : "s"), fp64)" }
+    public var label: String {
+        let lanes = vectorized ? ", \(laneInstructionSet == .avx2 ? "AVX2" : "portable") lanes" : ", scalar"
+        return "cpu (native Swift, \(threads) thread\(threads == 1 ? "" : "s"), fp64\(lanes))"
+    }
     public var precision: Precision { .fp64 }
 
     /// - Parameters:
@@ -20,33 +26,33 @@ public final class CPUEngine: FitEngine {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.vectorized = vectorized
         laneLogic = .vector
+        laneInstructionSet = LaneInstructionSet.default
     }
 
     /// How the lanes run the LM iteration (tests compare the two).
     let laneLogic: LaneLogic
+    /// Which build of the lane engine runs (see `LaneInstructionSet`).
+    public let laneInstructionSet: LaneInstructionSet
 
-    init(threads: Int?, laneLogic: LaneLogic) {
+    init(threads: Int?, laneLogic: LaneLogic = .vector, instructionSet: LaneInstructionSet = .default) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         vectorized = true
         self.laneLogic = laneLogic
+        laneInstructionSet = instructionSet
     }
 
     public func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> FitResults {
         let fits = try checkShapes(problem, starts: starts, weightSets: weightSets)
         var results = FitResults(parameterCount: problem.parameterCount, count: fits)
         guard fits > 0 else { return results }
-        // Each built-in model is named here with its concrete type so that the compiler specialises the
-        // point loop for it (a call through `any FitModel` runs unspecialised generic code, 10-20x slower).
-        // Expression models and any other FitModel take the generic path.
+        // Each built-in model is named with its concrete type (here for the scalar loop, in
+        // LaneEngine.runWorker for the lanes) so that the compiler specialises the point loop for it (a call
+        // through `any FitModel` runs unspecialised generic code, 10-20x slower). Expression models and any
+        // other FitModel take the generic scalar path.
         let model = problem.model
-        if vectorized {
-            switch model {
-            case let m as LossLawModel: solveVectorized(m, problem, starts, weightSets, &results); return results
-            case let m as SigmoidModel: solveVectorized(m, problem, starts, weightSets, &results); return results
-            case let m as ComputeLawModel: solveVectorized(m, problem, starts, weightSets, &results); return results
-            case let m as SingleStepModel: solveVectorized(m, problem, starts, weightSets, &results); return results
-            default: break
-            }
+        if vectorized, let m = model as? any VectorizedFitModel, FitLanes.LaneEngine.supports(m) {
+            solveVectorized(m, problem, starts, weightSets, &results)
+            return results
         }
         switch model {
         case let m as LossLawModel: solveScalar(m, problem, starts, weightSets, &results)
@@ -74,25 +80,60 @@ public final class CPUEngine: FitEngine {
 
     private func solveVectorized<M: VectorizedFitModel>(_ model: M, _ problem: FitProblem, _ starts: [Double],
                                                         _ weightSets: WeightSets?, _ results: inout FitResults) {
-        let fits = starts.count / problem.parameterCount
+        let np = problem.parameterCount
+        let fits = starts.count / np
         let workers = min(threads, (fits + 7) / 8)
         let out = UnsafeOutput(results: &results)
         defer { out.finish(into: &results) }
-        starts.withUnsafeBufferPointer { sb in
-            let ss = SendablePointer(sb.baseAddress!)
+        let rawStates = UnsafeMutablePointer<Int32>.allocate(capacity: fits)
+        defer { rawStates.deallocate() }
+        withLaneJob(problem, starts, weightSets, out, rawStates) { job in
             let blockSize = max(1, min(64, fits / (workers * 4)))
             let nextBlock = AtomicCounter()
-            let logic = laneLogic
+            let logic = laneLogic, instructionSet = laneInstructionSet
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                var feed = FitFeed(nextBlock: nextBlock, blockSize: blockSize, fits: fits)
-                switch logic {
-                case .vector:
-                    Self.runLaneVectors(model: model, problem: problem, starts: ss.pointer, weightSets: weightSets, feed: &feed, out: out)
-                case .scalarPerLane:
-                    Self.runLanes(model: model, problem: problem, starts: ss.pointer, weightSets: weightSets, feed: &feed, out: out)
+                var feed = FitFeed(blockSize: blockSize, fits: fits, claimBlock: nextBlock.next)
+                switch (logic, instructionSet) {
+                case (.vector, .avx2): _ = FitLanesAVX2.LaneEngine.runWorker(model: model, job: job, feed: &feed)
+                case (.vector, .portable): _ = FitLanes.LaneEngine.runWorker(model: model, job: job, feed: &feed)
+                case (.scalarPerLane, _): Self.runLanes(model: model, problem: problem, job: job, feed: &feed)
                 }
             }
         }
+        // The lane engines report the internal objective and raw states; convert as the scalar loop does.
+        for fit in 0..<fits {
+            let state = FitState(rawValue: rawStates[fit]) ?? .nonFinite
+            out.states[fit] = state
+            out.objective[fit] = state.isUsable ? problem.reportedObjective(internal: out.objective[fit]) : .nan
+        }
+    }
+
+    /// Runs `body` with a `LaneJob` that points into the problem's arrays and `out`.
+    private func withLaneJob(_ problem: FitProblem, _ starts: [Double], _ weightSets: WeightSets?, _ out: UnsafeOutput,
+                             _ rawStates: UnsafeMutablePointer<Int32>, _ body: (LaneJob) -> Void) {
+        problem.x.withUnsafeBufferPointer { x in
+        problem.y.withUnsafeBufferPointer { y in
+        problem.weights.withUnsafeBufferPointer { w in
+        problem.groups.withUnsafeBufferPointer { groups in
+        problem.lower.withUnsafeBufferPointer { lower in
+        problem.upper.withUnsafeBufferPointer { upper in
+        starts.withUnsafeBufferPointer { st in
+        (weightSets?.multiplicity ?? []).withUnsafeBufferPointer { mult in
+        (weightSets?.setOfFit ?? []).withUnsafeBufferPointer { sets in
+            var huberDelta: Double? = nil
+            if case .huber(let d) = problem.loss { huberDelta = d }
+            let o = problem.options
+            body(LaneJob(
+                parameterCount: problem.parameterCount, variableCount: problem.variableCount, pointCount: problem.pointCount,
+                x: x.baseAddress!, y: y.baseAddress!, weights: w.baseAddress!, groups: groups.baseAddress!,
+                groupCount: problem.groupCount,
+                multiplicity: weightSets == nil ? nil : mult.baseAddress, setOfFit: weightSets == nil ? nil : sets.baseAddress,
+                logResiduals: problem.residualSpace == .log, huberDelta: huberDelta,
+                lower: lower.baseAddress!, upper: upper.baseAddress!,
+                ftol: o.ftol, xtol: o.xtol, gtol: o.gtol, maxIterations: o.maxIterations, initialDamping: o.initialDamping,
+                starts: st.baseAddress!, fits: st.count / problem.parameterCount,
+                parameters: out.parameters, objective: out.objective, iterations: out.iterations, states: rawStates))
+        }}}}}}}}}
     }
 
     private func solveAll<P: PointPass>(_ makePass: @Sendable () -> P, _ problem: FitProblem, _ starts: [Double],
@@ -137,6 +178,26 @@ public final class CPUEngine: FitEngine {
             }
         }
     }
+}
+
+/// The two builds of the lane engine: FitLanes for any x86-64 (or the host's baseline elsewhere), and
+/// FitLanesAVX2, the same source compiled for processors with AVX2 and FMA (Intel Haswell, AMD Zen and
+/// later), where each vector operation does twice the work. Both give the same fits to rounding.
+public enum LaneInstructionSet: String, Sendable {
+    case portable, avx2
+
+    /// AVX2 where the processor and the build have it, else portable. GPUFIT_LANES=portable (or avx2, where
+    /// supported) overrides, for benchmarks that measure both.
+    public static let `default`: LaneInstructionSet = {
+        let supported = gpufit_cpu_supports_x86_64_v3() != 0 && FitLanesAVX2.LaneEngine.isAVX2Build
+        switch ProcessInfo.processInfo.environment["GPUFIT_LANES"] {
+        case "portable": return .portable
+        default: return supported ? .avx2 : .portable
+        }
+    }()
+
+    /// Whether this processor can run the AVX2 build.
+    public static var avx2Available: Bool { gpufit_cpu_supports_x86_64_v3() != 0 && FitLanesAVX2.LaneEngine.isAVX2Build }
 }
 
 /// Raw pointers handed to worker threads that write disjoint ranges.

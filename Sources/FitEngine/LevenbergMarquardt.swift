@@ -9,13 +9,13 @@ import Foundation
 /// sec. 3.2; the scaling D: Moré, "The Levenberg-Marquardt algorithm: implementation and theory" (1978).
 ///
 /// A fit runs in up to two phases that share one iteration cap:
-///  - Huber only, phase 1: plain least squares on the same residuals, stopped loosely (`phase1Ftol`). It puts
+///  - Huber only, phase 1: plain least squares on the same residuals, stopped loosely (`LMSpec.phase1Ftol`). It puts
 ///    the fit in the right basin quickly; Huber from a far start crawls.
 ///  - Phase 2 (or the only phase for least squares): the real objective. For Huber the normal matrix is
 ///    H = H_Q + c H_L, H_Q = sum over quadratic-zone points (|r| <= delta) of w J J^T and H_L = sum over the
 ///    linear zone of w (delta/|r|) J J^T; c = 0 once at least as many points as parameters sit in the
 ///    quadratic zone (then Gauss-Newton on the true Huber curvature converges fast), else
-///    `huberLinearCurvature` (reweighting's curvature, halved). Measured on the B1 benchmark: 48 trial steps
+///    `LMSpec.huberLinearCurvature` (reweighting's curvature, halved). Measured on the B1 benchmark: 48 trial steps
 ///    per fit instead of 120 for plain reweighting, with the same share of starts reaching the optimum.
 /// Per trial step, in a phase:
 ///  1. free set: a parameter on a bound whose gradient points out of the box is held for this step (without
@@ -30,7 +30,8 @@ import Foundation
 /// The iteration is written as a resumable state machine (`LMIteration`): it asks for one pass over the
 /// points at a point of its choosing, and consumes the pass's F, g and H. The point loop is not part of it,
 /// so one spec drives both CPU point loops: one fit at a time (`LevenbergMarquardt` with a `PointPass`) and
-/// eight fits side by side in vector lanes (`LaneSolver`), where each lane runs its own `LMIteration`.
+/// eight fits side by side in vector lanes (module FitLanes: `LanePass`, and `LaneIteration`, this iteration
+/// on vectors, bit for bit the same per lane).
 struct LMIteration {
     let np: Int
     let huber: Bool
@@ -65,11 +66,6 @@ struct LMIteration {
     private var nu = 2.0
     private var predicted = 0.0
 
-    /// Objective tolerance of the least-squares phase that precedes a Huber fit.
-    static var phase1Ftol: Double { 1e-2 }
-    /// Damping above which no step can lower the objective.
-    static var maxDamping: Double { 1e16 }
-
     init(problem: FitProblem, lower: UnsafePointer<Double>, upper: UnsafePointer<Double>) {
         np = problem.parameterCount
         if case .huber = problem.loss { huber = true } else { huber = false }
@@ -101,7 +97,7 @@ struct LMIteration {
         f = .nan
         state = .iterationLimit
         huberActive = false
-        ftol = huber ? Self.phase1Ftol : options.ftol
+        ftol = huber ? LMSpec.phase1Ftol : options.ftol
         pendingIsTrial = false
     }
 
@@ -136,7 +132,7 @@ struct LMIteration {
                 lambda *= nu
                 nu *= 2
                 // No damping finds a lower objective: the fit sits at a minimum to rounding.
-                if !(lambda <= Self.maxDamping) { return endPhase(.convergedStep) }
+                if !(lambda <= LMSpec.maxDamping) { return endPhase(.convergedStep) }
             }
         }
         return planTrial()
@@ -169,7 +165,7 @@ struct LMIteration {
             if !solveDamped(lambda, scaleFloor: scaleFloor, freeCount: nf) {
                 lambda *= nu
                 nu *= 2
-                if !(lambda <= Self.maxDamping) { return endPhase(.singular) }
+                if !(lambda <= LMSpec.maxDamping) { return endPhase(.singular) }
                 continue
             }
             // 3. projected trial point and its actual step.

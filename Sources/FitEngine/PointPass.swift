@@ -1,13 +1,9 @@
 import FitModels
 import Foundation
 
-/// Reweighting curvature kept for Huber's linear-zone residuals while fewer points than parameters are in
-/// the quadratic zone (see LevenbergMarquardt; HUBER_LINEAR_CURVATURE in kernels/lm.cl).
-let huberLinearCurvature = 0.5
-
 /// One pass over the points for one fit: the objective F, its gradient g and the normal matrix H (upper
 /// triangle) at given parameters. `ScalarPass` (any model, the kernel's order) is the one implementation;
-/// `LanePass` (LaneSolver.swift) computes the same sums in the same order for eight fits at once.
+/// `LanePass` (module FitLanes) computes the same sums in the same order for eight fits at once.
 protocol PointPass {
     /// Length the per-fit weight buffer must have.
     var weightCount: Int { get }
@@ -93,7 +89,7 @@ struct ScalarPass<Model: FitModel>: PointPass {
             }
         }
         if huberActive {
-            let c = quadratic >= np ? 0.0 : huberLinearCurvature
+            let c = quadratic >= np ? 0.0 : LMSpec.huberLinearCurvature
             for j in 0..<(np * np) { hess[j] += c * hessLinear[j] }
         }
         if !f.isFinite { return (f, false) }

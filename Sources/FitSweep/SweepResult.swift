@@ -1,3 +1,4 @@
+import FitModels
 import FitEngine
 
 /// One fit's outcome.

@@ -1,3 +1,4 @@
+import FitModels
 import FitEngine
 import FitSweep
 import Foundation

@@ -11,18 +11,22 @@ import TestSupport
 /// iteration cap that stops fits mid-way.
 @Suite struct LaneIterationTests {
     static func compare(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> Int {
-        let vector = try CPUEngine(threads: 2, laneLogic: .vector).solve(problem, starts: starts, weightSets: weightSets)
+        // The per-lane scalar path runs the portable lane pass; so must the vector path here.
+        let vector = try CPUEngine(threads: 2, laneLogic: .vector, instructionSet: .portable).solve(problem, starts: starts, weightSets: weightSets)
         let scalar = try CPUEngine(threads: 2, laneLogic: .scalarPerLane).solve(problem, starts: starts, weightSets: weightSets)
-        var same = 0
+        try sameBits(vector, scalar)
+        return scalar.count
+    }
+
+    /// Every fit the same to the bit: parameters, objective, iterations, state.
+    static func sameBits(_ vector: FitResults, _ scalar: FitResults) throws {
         for fit in 0..<scalar.count {
             let p = vector.parameters(of: fit), q = scalar.parameters(of: fit)
             let equal = zip(p, q).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
                 && (vector.objective[fit] == scalar.objective[fit] || (vector.objective[fit].isNaN && scalar.objective[fit].isNaN))
                 && vector.iterations[fit] == scalar.iterations[fit] && vector.states[fit] == scalar.states[fit]
             #expect(equal, "fit \(fit): \(p) \(vector.states[fit]) \(vector.iterations[fit]) vs \(q) \(scalar.states[fit]) \(scalar.iterations[fit])")
-            if equal { same += 1 }
         }
-        return same
     }
 
     @Test func huberOnLogResidualsWithBootstrapWeights() throws {
@@ -62,5 +66,26 @@ import TestSupport
         let problem = try FitProblem(model: SingleStepModel(), points: points, y: acc)
         let starts = Synthetic.starts(problem.model, count: 64, &rng)
         #expect(try Self.compare(problem, starts: starts, weightSets: nil) == 64)
+    }
+
+    /// The AVX2 build of the lanes (FitLanesAVX2) does the same IEEE operations as the portable one (Swift
+    /// fuses no multiply-add), so a fit gives the same bits on any x86-64 processor.
+    @Test func avx2AndPortableBuildsGiveTheSameBits() throws {
+        guard LaneInstructionSet.avx2Available else {
+            // Nothing to compare on a processor without AVX2 (only the portable build can run there).
+            #expect(CPUEngine().laneInstructionSet == .portable)
+            return
+        }
+        var rng = SeededGenerator(seed: 24)
+        let (points, y) = Synthetic.lossLaw(&rng)
+        let huber = try FitProblem(model: LossLawModel(), points: points, y: y, loss: .huber(delta: 1e-3), residualSpace: .log)
+        let (sp, sy) = Synthetic.sigmoid(&rng, count: 203)
+        let sigmoid = try FitProblem(model: SigmoidModel(), points: sp, y: sy, lower: [-1, 0, 0, 0], upper: [0, .infinity, .infinity, 1])
+        for problem in [huber, sigmoid] {
+            let starts = Synthetic.starts(problem.model, count: 150, &rng)
+            let avx2 = try CPUEngine(threads: 2, instructionSet: .avx2).solve(problem, starts: starts, weightSets: nil)
+            let portable = try CPUEngine(threads: 2, instructionSet: .portable).solve(problem, starts: starts, weightSets: nil)
+            try Self.sameBits(avx2, portable)
+        }
     }
 }

@@ -1,8 +1,8 @@
 import FitModels
 
-/// `LMIteration` for eight fits at once, one per lane of `Lanes`: the same steps in the same order with the
-/// same floating-point operations, so each lane ends bit for bit where `LMIteration` ends for that fit given
-/// the same passes (LaneIterationTests hold the two together). Where `LMIteration` branches, every lane takes
+/// `LMIteration` (Sources/FitEngine/LevenbergMarquardt.swift) for eight fits at once, one per lane of
+/// `Lanes`: the same steps in the same order with the same floating-point operations, so each lane ends bit
+/// for bit where `LMIteration` ends for that fit given the same passes (LaneIterationTests hold the two together). Where `LMIteration` branches, every lane takes
 /// its own branch through masks. A parameter held on its bound enters the solve as an identity row and
 /// column with right-hand side 0: the Cholesky factor of the free part is then exactly the one of the
 /// compacted free-set matrix (the extra terms are exact zeros), so no per-lane index lists are needed.
@@ -12,7 +12,7 @@ import FitModels
 struct LaneIteration {
     let np: Int
     let huber: Bool
-    let options: SolverOptions
+    let job: LaneJob
     let lower: UnsafeMutablePointer<Lanes>
     let upper: UnsafeMutablePointer<Lanes>
     let p: UnsafeMutablePointer<Lanes>
@@ -38,17 +38,17 @@ struct LaneIteration {
     private var predicted = Lanes()
     private var finished = LaneMask(repeating: false)
 
-    init(problem: FitProblem) {
-        np = problem.parameterCount
-        if case .huber = problem.loss { huber = true } else { huber = false }
-        options = problem.options
+    init(job: LaneJob) {
+        np = job.parameterCount
+        huber = job.huberDelta != nil
+        self.job = job
         func vectors(_ count: Int) -> UnsafeMutablePointer<Lanes> {
             let b = UnsafeMutablePointer<Lanes>.allocate(capacity: count)
             b.initialize(repeating: Lanes(), count: count)
             return b
         }
         lower = vectors(np); upper = vectors(np)
-        for j in 0..<np { lower[j] = Lanes(repeating: problem.lower[j]); upper[j] = Lanes(repeating: problem.upper[j]) }
+        for j in 0..<np { lower[j] = Lanes(repeating: job.lower[j]); upper[j] = Lanes(repeating: job.upper[j]) }
         p = vectors(np); pTrial = vectors(np); g = vectors(np); h = vectors(np * np)
         scale = vectors(np); step = vectors(np); a = vectors(np * np); rhs = vectors(np)
         free = .allocate(capacity: np)
@@ -67,7 +67,7 @@ struct LaneIteration {
         f[lane] = .nan
         state[lane] = Double(FitState.iterationLimit.rawValue)
         huberActive[lane] = false
-        ftol[lane] = huber ? LMIteration.phase1Ftol : options.ftol
+        ftol[lane] = huber ? LMSpec.phase1Ftol : job.ftol
         pendingIsTrial[lane] = false
     }
 
@@ -99,7 +99,7 @@ struct LaneIteration {
                 for k in j..<np { h[j &* np &+ k].replace(with: hPass[j &* np &+ k], where: go) }
                 scale[j].replace(with: h[j &* np &+ j], where: go)
             }
-            lambda.replace(with: options.initialDamping, where: go)
+            lambda.replace(with: job.initialDamping, where: go)
             nu.replace(with: 2, where: go)
             planning .|= go
         }
@@ -123,7 +123,7 @@ struct LaneIteration {
             lambda.replace(with: lambda * nu, where: reject)
             nu.replace(with: nu * 2, where: reject)
             // No damping finds a lower objective: the fit sits at a minimum to rounding.
-            let dampingDone = reject .& .!(lambda .<= LMIteration.maxDamping)
+            let dampingDone = reject .& .!(lambda .<= LMSpec.maxDamping)
             endPhase(objectiveDone, .convergedObjective)
             endPhase(dampingDone, .convergedStep)
             planning .|= trial .& .!objectiveDone .& .!dampingDone
@@ -152,13 +152,13 @@ struct LaneIteration {
                 let held = ((p[j] .<= lower[j]) .& (g[j] .> 0)) .| ((p[j] .>= upper[j]) .& (g[j] .< 0))
                 free[j] = .!held
                 let absG = g[j].replacing(with: -g[j], where: g[j] .< 0)
-                let bound = options.gtol * (twoF * laneMax(scale[j], scaleFloor)).squareRoot()
+                let bound = job.gtol * (twoF * laneMax(scale[j], scaleFloor)).squareRoot()
                 gradientSmall .&= .!(free[j] .& (absG .> bound))
             }
             let gradientDone = planning .& gradientSmall
             endPhase(gradientDone, .convergedGradient)
             planning .&= .!gradientDone
-            let capDone = planning .& (iterations .>= Double(options.maxIterations))
+            let capDone = planning .& (iterations .>= Double(job.maxIterations))
             endPhase(capDone, .iterationLimit)
             planning .&= .!capDone
             if !anyLane(planning) { break }
@@ -198,7 +198,7 @@ struct LaneIteration {
             let solveFailed = planning .& failed
             lambda.replace(with: lambda * nu, where: solveFailed)
             nu.replace(with: nu * 2, where: solveFailed)
-            let singular = solveFailed .& .!(lambda .<= LMIteration.maxDamping)
+            let singular = solveFailed .& .!(lambda .<= LMSpec.maxDamping)
             endPhase(singular, .singular)
             let solved = planning .& .!failed
             // 3. projected trial point and its actual step.
@@ -211,7 +211,7 @@ struct LaneIteration {
                 stepNorm += step[j] * step[j]
                 pNorm += p[j] * p[j]
             }
-            let stepDone = solved .& (stepNorm.squareRoot() .<= options.xtol * (pNorm.squareRoot() + options.xtol))
+            let stepDone = solved .& (stepNorm.squareRoot() .<= job.xtol * (pNorm.squareRoot() + job.xtol))
             endPhase(stepDone, .convergedStep)
             let ready = solved .& .!stepDone
             // Predicted decrease of the quadratic model: -(g.dp + dp.H.dp / 2).
@@ -235,7 +235,7 @@ struct LaneIteration {
         if huber && reason != .nonFinite && reason != .singular {
             let toHuber = lanes .& .!huberActive
             huberActive .|= toHuber
-            ftol.replace(with: options.ftol, where: toHuber)
+            ftol.replace(with: job.ftol, where: toHuber)
             pendingIsTrial.replace(with: false, where: toHuber)
             stopping .&= .!toHuber
         }

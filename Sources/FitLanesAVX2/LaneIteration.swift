@@ -1,0 +1,1 @@
+../FitLanes/LaneIteration.swift

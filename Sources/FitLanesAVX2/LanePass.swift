@@ -1,0 +1,1 @@
+../FitLanes/LanePass.swift

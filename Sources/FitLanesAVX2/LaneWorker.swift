@@ -1,0 +1,1 @@
+../FitLanes/LaneWorker.swift
