@@ -35,9 +35,31 @@ public func allLanes(_ m: LaneMask) -> Bool {
 @usableFromInline func libmExp(_ x: Double) -> Double { exp(x) }
 @usableFromInline func libmLog(_ x: Double) -> Double { log(x) }
 
+/// The lanes of `vexp` outside its fast range: +inf above ln(DBL_MAX), 0 below the smallest subnormal's log,
+/// NaN as is, libm for the rest (overflow's edge and the subnormal range). Kept out of line so that
+/// `vexp`'s inlined body stays small; overflowing trial steps make the first two common enough to matter
+/// (libm's overflow path sets errno and is slow).
+@usableFromInline @inline(never)
+func vexpOutside(_ x: Lanes, _ result: Lanes, _ outside: LaneMask) -> Lanes {
+    var result = result
+    for i in 0..<8 where outside[i] {
+        let v = x[i]
+        result[i] = v > 709.782712893384 ? .infinity : v < -745.2 ? 0 : v.isNaN ? v : libmExp(v)
+    }
+    return result
+}
+
+/// The lanes of `vlog` outside normal positive numbers, from libm (out of line, as `vexpOutside`).
+@usableFromInline @inline(never)
+func vlogOutside(_ x: Lanes, _ result: Lanes, _ unusual: LaneMask) -> Lanes {
+    var result = result
+    for i in 0..<8 where unusual[i] { result[i] = libmLog(x[i]) }
+    return result
+}
+
 /// e^x. Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, then a degree-13 Taylor polynomial (truncation
 /// below 1e-17 relative) and the exponent added to the bits. Overflow gives +inf, underflow 0, NaN stays NaN.
-@inlinable @inline(__always)
+@_transparent
 public func vexp(_ x: Lanes) -> Lanes {
     let ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10
     let log2e = 1.44269504088896338700e+00
@@ -60,18 +82,15 @@ public func vexp(_ x: Lanes) -> Lanes {
     // 2^n from the exponent bits: (n + 1023) << 52, with n taken from the low bits of t.
     let k = unsafeBitCast(t, to: SIMD8<UInt64>.self) &- unsafeBitCast(Lanes(repeating: shifter), to: SIMD8<UInt64>.self)
     let scale = unsafeBitCast((k &+ 1023) &<< 52, to: Lanes.self)
-    var result = p * scale
-    // Results that overflow, underflow into subnormals, or come from NaN are left to libm (never on the hot path).
+    let result = p * scale
+    // Results that overflow, underflow into subnormals, or come from NaN: see vexpOutside.
     let outside = .!((x .>= low) .& (x .<= high))
-    if anyLane(outside) {
-        for i in 0..<8 where outside[i] { result[i] = libmExp(x[i]) }
-    }
-    return result
+    return anyLane(outside) ? vexpOutside(x, result, outside) : result
 }
 
 /// ln x for x > 0 (NaN for x < 0 or NaN, -inf at 0, inf at inf). x = m 2^e with m in [sqrt(1/2), sqrt(2)),
 /// ln m = 2 atanh(s), s = (m - 1)/(m + 1), |s| < 0.1716, series to s^23 (truncation below 1e-19).
-@inlinable @inline(__always)
+@_transparent
 public func vlog(_ x: Lanes) -> Lanes {
     let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
     // The biased exponent as a double without an integer conversion (none in plain SSE2): put it in the
@@ -91,13 +110,10 @@ public func vlog(_ x: Lanes) -> Lanes {
     let c3 = 1.0 / 13 + s2 * (1.0 / 15), c4 = 1.0 / 17 + s2 * (1.0 / 19), c5 = 1.0 / 21 + s2 * (1.0 / 23)
     let t = (c0 + u2 * c1 + u4 * (c2 + u2 * c3)) + u8 * (c4 + u2 * c5)
     let ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10
-    var result = (e * ln2hi) + (2 * s * t + e * ln2lo)
+    let result = (e * ln2hi) + (2 * s * t + e * ln2lo)
     // Zero, subnormal, negative, infinite and NaN lanes (never met on the hot path) go to libm.
     let unusual = (x .< 2.2250738585072014e-308) .| (x .> 1.7976931348623157e308) .| (x .!= x)
-    if anyLane(unusual) {
-        for i in 0..<8 where unusual[i] { result[i] = libmLog(x[i]) }
-    }
-    return result
+    return anyLane(unusual) ? vlogOutside(x, result, unusual) : result
 }
 
 /// A model that also evaluates eight (point, parameters) pairs at once, for the CPU engine's vector lanes.

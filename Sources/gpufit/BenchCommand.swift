@@ -51,6 +51,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Write the problem (raw points, observations, bounds, start ranges, loss) as JSON to this file and exit.")
     var export: String?
 
+    @Option(name: .long, help: "Write every fit of the first repetition (start, parameters, objective, iterations, state) as CSV to this file.")
+    var dump: String?
+
     @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
@@ -187,7 +190,7 @@ struct BenchCommand: ParsableCommand {
 
         let flops = FlopCount(problem: problem, pointCount: fitProblem.pointCount, parameterCount: np)
         for rep in 1...repetitions {
-            var objective = [Double](), iterations = [Int32](), states = [FitState]()
+            var objective = [Double](), iterations = [Int32](), states = [FitState](), parameters = [Double]()
             objective.reserveCapacity(count); iterations.reserveCapacity(count); states.reserveCapacity(count)
             var seconds = 0.0
             var begin = 0
@@ -201,7 +204,18 @@ struct BenchCommand: ParsableCommand {
                 objective += r.objective
                 iterations += r.iterations
                 states += r.states
+                if dump != nil && rep == 1 { parameters += r.parameters }
                 begin = end
+            }
+            if let dump, rep == 1 {
+                let names = fitProblem.model.parameterNames
+                var csv = (names.map { "start_\($0)" } + names + ["objective", "iterations", "state"]).joined(separator: ",") + "\n"
+                for i in 0..<count {
+                    let row = (0..<np).map { "\(starts[i * np + $0])" } + (0..<np).map { "\(parameters[i * np + $0])" }
+                        + ["\(objective[i])", "\(iterations[i])", states[i].description]
+                    csv += row.joined(separator: ",") + "\n"
+                }
+                try writeAtomically(csv, to: dump)
             }
             let best = objective.filter(\.isFinite).min() ?? .nan
             let reached = best.isFinite ? objective.filter { $0 <= best * (1 + 1e-6) }.count : 0
