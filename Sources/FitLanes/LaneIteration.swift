@@ -9,8 +9,9 @@ import FitModels
 ///
 /// Per lane: `pendingIsTrial` says whether the next pass is at `pTrial` or at `p`; `consume` takes the pass
 /// (F per lane, g and H in the pass's buffers) for the active lanes and returns the lanes whose fit stopped.
-struct LaneIteration {
-    let np: Int
+struct LaneIteration<Model: VectorizedFitModel> {
+    /// A compile-time constant of the model, so that the loops of the solve unroll (see `LanePass.np`).
+    @inline(__always) var np: Int { Model.fixedParameterCount }
     let huber: Bool
     let job: LaneJob
     let lower: UnsafeMutablePointer<Lanes>
@@ -39,7 +40,7 @@ struct LaneIteration {
     private var finished = LaneMask(repeating: false)
 
     init(job: LaneJob) {
-        np = job.parameterCount
+        let np = Model.fixedParameterCount
         huber = job.huberDelta != nil
         self.job = job
         func vectors(_ count: Int) -> UnsafeMutablePointer<Lanes> {

@@ -11,7 +11,12 @@ import FitModels
 /// the pass (model, exp, log, Huber, the normal matrix) is vector work, whatever the point count.
 public struct LanePass<Model: VectorizedFitModel> {
     let model: Model
-    let np: Int, nv: Int, n: Int
+    /// Parameter and variable counts as compile-time constants of the model, so that the specialised loops
+    /// over them unroll (with counts read at run time the loops over the normal matrix's upper triangle,
+    /// 10 or 15 entries, were a third of the pass in branches and remainders).
+    @inline(__always) var np: Int { Model.fixedParameterCount }
+    @inline(__always) var nv: Int { Model.fixedVariableCount }
+    let n: Int
     let logResiduals: Bool
     let delta: Double
     /// Transformed points, point-major (the problem's x), and observations.
@@ -30,9 +35,9 @@ public struct LanePass<Model: VectorizedFitModel> {
 
     public init(model: Model, job: LaneJob) {
         self.model = model
-        np = job.parameterCount
-        nv = job.variableCount
-        n = job.pointCount
+        precondition(job.parameterCount == Model.fixedParameterCount && job.variableCount == Model.fixedVariableCount)
+        let np = Model.fixedParameterCount, nv = Model.fixedVariableCount, n = job.pointCount
+        self.n = n
         logResiduals = job.logResiduals
         delta = job.huberDelta ?? .infinity
         x = .allocate(capacity: n * nv)

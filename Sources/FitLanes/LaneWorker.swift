@@ -35,7 +35,7 @@ public enum LaneEngine {
     static func run<Model: VectorizedFitModel>(_ model: Model, _ job: LaneJob, _ feed: inout FitFeed) {
         let np = job.parameterCount
         let pass = LanePass(model: model, job: job)
-        var lm = LaneIteration(job: job)
+        var lm = LaneIteration<Model>(job: job)
         defer { lm.deallocate(); pass.deallocate() }
         var laneFit = [Int](repeating: -1, count: 8)
         var laneSet = [Int32](repeating: -2, count: 8)

@@ -123,9 +123,15 @@ public protocol VectorizedFitModel: FitModel {
     /// df/dp_j into `dfdp[j]`. The CPU engine runs eight fits side by side (each lane its own parameters,
     /// all lanes at the same point).
     func evaluate8(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes
+    /// `parameterCount` and `variableCount` as constants of the type (the lane loops unroll over them).
+    static var fixedParameterCount: Int { get }
+    static var fixedVariableCount: Int { get }
 }
 
 extension LossLawModel: VectorizedFitModel {
+    @inlinable public static var fixedParameterCount: Int { 5 }
+    @inlinable public static var fixedVariableCount: Int { 2 }
+
     @inlinable @inline(__always)
     public func evaluate8(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
         let t1 = vexp(p[0] - p[2] * x[0])
@@ -140,6 +146,9 @@ extension LossLawModel: VectorizedFitModel {
 }
 
 extension ComputeLawModel: VectorizedFitModel {
+    @inlinable public static var fixedParameterCount: Int { 3 }
+    @inlinable public static var fixedVariableCount: Int { 1 }
+
     @inlinable @inline(__always)
     public func evaluate8(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
         let t = vexp(p[0] - p[1] * x[0])
@@ -151,6 +160,9 @@ extension ComputeLawModel: VectorizedFitModel {
 }
 
 extension SigmoidModel: VectorizedFitModel {
+    @inlinable public static var fixedParameterCount: Int { 4 }
+    @inlinable public static var fixedVariableCount: Int { 1 }
+
     @inlinable @inline(__always)
     public func evaluate8(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
         let d = x[0] - p[1]
@@ -165,6 +177,9 @@ extension SigmoidModel: VectorizedFitModel {
 }
 
 extension SingleStepModel: VectorizedFitModel {
+    @inlinable public static var fixedParameterCount: Int { 7 }
+    @inlinable public static var fixedVariableCount: Int { 2 }
+
     @inlinable @inline(__always)
     public func evaluate8(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
         let t1 = vexp(p[0] - p[2] * x[0])

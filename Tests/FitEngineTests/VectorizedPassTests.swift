@@ -39,6 +39,7 @@ import TestSupport
         let models: [any VectorizedFitModel] = [LossLawModel(), ComputeLawModel(), SigmoidModel(), SingleStepModel()]
         for model in models {
             let np = model.parameterCount, nv = model.variableCount
+            #expect(type(of: model).fixedParameterCount == np && type(of: model).fixedVariableCount == nv, "\(model.name)")
             for _ in 0..<200 {
                 // Each lane its own parameters and its own point, as the lane engine and the tests of both need.
                 var p = [Lanes](repeating: Lanes(), count: np)
