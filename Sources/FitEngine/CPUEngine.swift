@@ -9,7 +9,7 @@ import Foundation
 /// Used when no OpenCL device is usable, and as the reference the kernel is tested against.
 public final class CPUEngine: FitEngine {
     public let threads: Int
-    /// Whether models with `evaluate8` run eight fits side by side in vector lanes (the default); false runs
+    /// Whether models with `evaluateLanes` run sixteen fits side by side in vector lanes (the default); false runs
     /// every model one fit and one point at a time, in the kernel's order.
     public let vectorized: Bool
     public var label: String {
@@ -20,7 +20,7 @@ public final class CPUEngine: FitEngine {
 
     /// - Parameters:
     ///   - threads: worker threads (default: all active processors).
-    ///   - vectorized: eight fits per vector where the model has `evaluate8` (default: yes, unless the
+    ///   - vectorized: sixteen fits per vector where the model has `evaluateLanes` (default: yes, unless the
     ///     environment sets GPUFIT_SCALAR, which benchmarks use to measure the scalar loop beside it).
     public init(threads: Int? = nil, vectorized: Bool = ProcessInfo.processInfo.environment["GPUFIT_SCALAR"] == nil) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)

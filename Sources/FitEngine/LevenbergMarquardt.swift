@@ -30,7 +30,7 @@ import Foundation
 /// The iteration is written as a resumable state machine (`LMIteration`): it asks for one pass over the
 /// points at a point of its choosing, and consumes the pass's F, g and H. The point loop is not part of it,
 /// so one spec drives both CPU point loops: one fit at a time (`LevenbergMarquardt` with a `PointPass`) and
-/// eight fits side by side in vector lanes (module FitLanes: `LanePass`, and `LaneIteration`, this iteration
+/// sixteen fits side by side in vector lanes (module FitLanes: `LanePass`, and `LaneIteration`, this iteration
 /// on vectors, bit for bit the same per lane).
 struct LMIteration {
     let np: Int

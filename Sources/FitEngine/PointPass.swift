@@ -3,7 +3,7 @@ import Foundation
 
 /// One pass over the points for one fit: the objective F, its gradient g and the normal matrix H (upper
 /// triangle) at given parameters. `ScalarPass` (any model, the kernel's order) is the one implementation;
-/// `LanePass` (module FitLanes) computes the same sums in the same order for eight fits at once.
+/// `LanePass` (module FitLanes) computes the same sums in the same order for sixteen fits at once (one per lane).
 protocol PointPass {
     /// Length the per-fit weight buffer must have.
     var weightCount: Int { get }

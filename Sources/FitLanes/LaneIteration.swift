@@ -1,6 +1,6 @@
 import FitModels
 
-/// `LMIteration` (Sources/FitEngine/LevenbergMarquardt.swift) for eight fits at once, one per lane of
+/// `LMIteration` (Sources/FitEngine/LevenbergMarquardt.swift) for sixteen fits at once, one per lane of
 /// `Lanes`: the same steps in the same order with the same floating-point operations, so each lane ends bit
 /// for bit where `LMIteration` ends for that fit given the same passes (LaneIterationTests hold the two together). Where `LMIteration` branches, every lane takes
 /// its own branch through masks. A parameter held on its bound enters the solve as an identity row and

@@ -1,6 +1,6 @@
 import FitModels
 
-/// Eight fits side by side, one per lane of a `Lanes` vector: every step of the point loop serves all eight,
+/// Sixteen fits side by side, one per lane of a `Lanes` vector: every step of the point loop serves them all,
 /// each lane with its own parameters, weights and objective (least squares or Huber). Each lane's iteration
 /// is its own `LMIteration`, the same code the one-fit-at-a-time loop runs; a lane whose fit stops takes the
 /// next fit at once, so lanes never wait for each other. A fit's result depends only on its start and
@@ -80,7 +80,7 @@ public struct LanePass<Model: VectorizedFitModel> {
             let used = wi .!= 0
             if !anyLane(used) { continue }
             for v in 0..<nv { xLane[v] = Lanes(repeating: x[i &* nv &+ v]) }
-            var value = model.evaluate8(params, xLane, dfdp)
+            var value = model.evaluateLanes(params, xLane, dfdp)
             if logResiduals {
                 // r = ln f - ln y; dr/dp = (df/dp) / f. Needs f > 0 where the point counts.
                 let positive = value .> 0

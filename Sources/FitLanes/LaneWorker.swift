@@ -30,18 +30,18 @@ public enum LaneEngine {
         return true
     }
 
-    /// The lane engine's worker loop with the iteration on vectors: takes fits from `feed` and keeps eight
+    /// The lane engine's worker loop with the iteration on vectors: takes fits from `feed` and keeps all
     /// lanes busy.
     static func run<Model: VectorizedFitModel>(_ model: Model, _ job: LaneJob, _ feed: inout FitFeed) {
         let np = job.parameterCount
         let pass = LanePass(model: model, job: job)
         var lm = LaneIteration<Model>(job: job)
         defer { lm.deallocate(); pass.deallocate() }
-        var laneFit = [Int](repeating: -1, count: 8)
-        var laneSet = [Int32](repeating: -2, count: 8)
+        var laneFit = [Int](repeating: -1, count: Lanes.scalarCount)
+        var laneSet = [Int32](repeating: -2, count: Lanes.scalarCount)
         var active = LaneMask(repeating: false)
         while true {
-            for lane in 0..<8 where laneFit[lane] < 0 {
+            for lane in 0..<Lanes.scalarCount where laneFit[lane] < 0 {
                 guard let fit = feed.take() else { break }
                 let set = job.setOfFit?[fit] ?? -1
                 if set != laneSet[lane] {
@@ -57,7 +57,7 @@ public enum LaneEngine {
             let (f, ok) = pass.accumulate(huber: active .& lm.huberActive)
             let stopped = lm.consume(f, ok: ok, active: active, gPass: pass.grad, hPass: pass.hess)
             guard anyLane(stopped) else { continue }
-            for lane in 0..<8 where stopped[lane] {
+            for lane in 0..<Lanes.scalarCount where stopped[lane] {
                 let fit = laneFit[lane]
                 for j in 0..<np { job.parameters[fit * np + j] = lm.p[j][lane] }
                 job.objective[fit] = lm.f[lane]

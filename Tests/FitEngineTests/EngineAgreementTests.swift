@@ -34,7 +34,7 @@ import TestSupport
         let problem = try FitProblem(model: model, points: points, y: y, options: options)
         let starts = Synthetic.starts(model, count: 64, &rng)
         for gpu in TestEngines.openCL {
-            // The one-point loop adds in the kernel's order (VectorizedPassTests hold the eight-point loop to it).
+            // The one-point loop adds in the kernel's order (VectorizedPassTests and LaneIterationTests hold the lane loop to it).
             let a = try CPUEngine(vectorized: false).solve(problem, starts: starts, weightSets: nil)
             let b = try gpu.make().solve(problem, starts: starts, weightSets: nil)
             for i in 0..<a.count {
@@ -55,7 +55,10 @@ import TestSupport
             var same = 0
             for i in 0..<a.count where Self.close(a.objective[i], b.objective[i], 1e-10) { same += 1 }
             // A start may sit where one rounding difference picks a different basin; almost all must agree.
-            #expect(Double(same) >= 0.97 * Double(a.count), "seed \(seed): \(same) of \(a.count) objectives agree with \(gpu)")
+            // Measured on the Huber problem over seeds 0..<30 (256 starts): median 256, lowest 240 (seed 0),
+            // the same for the one-fit loop as for the lanes, so 90%: a real divergence of the two
+            // implementations disagrees on far more.
+            #expect(Double(same) >= 0.9 * Double(a.count), "seed \(seed): \(same) of \(a.count) objectives agree with \(gpu)")
             let bestA = a.objective.filter { !$0.isNaN }.min()!, bestB = b.objective.filter { !$0.isNaN }.min()!
             #expect(Self.close(bestA, bestB, 1e-12), "seed \(seed): best \(bestA) vs \(bestB)")
         }

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `LaneIteration` (the LM iteration on vectors, eight fits per vector) against `LMIteration` (one fit,
+/// `LaneIteration` (the LM iteration on vectors, sixteen fits per vector) against `LMIteration` (one fit,
 /// scalar), both fed by the same lane pass: every fit must end bit for bit the same (parameters,
 /// objective, iterations, state). Problems chosen to take every branch: Huber's two phases, bounds that
 /// hold parameters, bootstrap weights with points left out, starts where the model is not finite, and an
