@@ -8,8 +8,12 @@ import TestSupport
 /// The kernel and the CPU engine implement one algorithm; on random batches they must agree. Fresh random
 /// inputs every run; the seed is printed so that a failure can be replayed.
 ///
-/// Two levels: a single LM step from many starts must agree to 1e-9 (this checks the models and the step,
-/// with no room for paths to part; a step on an ill-conditioned system amplifies rounding by its condition), and converged fits must reach the same objective to 1e-10. Parameters
+/// Two levels: a single LM step from many starts must agree to 1e-6 in parameters and 1e-7 in objective
+/// (this checks the models and the step, with no room for paths to part; a wrong derivative or step parts
+/// by far more), and converged fits must reach the same objective to 1e-10. A step on an ill-conditioned
+/// system amplifies rounding by its condition: measured over 150 seeds x 64 starts per model, the worst
+/// parameter difference is 2.5e-8 (loss law; median of the per-seed worst 3e-11) and the worst objective
+/// difference 2.9e-9, so the earlier 1e-9 failed about one CI run in ten. Parameters
 /// of converged fits are compared only on well-conditioned problems (SweepDeterminismTests): where the
 /// objective is flat to rounding along a direction, any two correct solvers may stop at different points.
 @Suite struct EngineAgreementTests {
@@ -41,9 +45,9 @@ import TestSupport
                 #expect(a.states[i] == b.states[i], "seed \(Self.seed) \(name) fit \(i)")
                 for j in 0..<problem.parameterCount {
                     let x = a.parameters[i * problem.parameterCount + j], z = b.parameters[i * problem.parameterCount + j]
-                    #expect(Self.close(x, z, 1e-9), "seed \(Self.seed) \(name) fit \(i) p\(j): \(x) vs \(z)")
+                    #expect(Self.close(x, z, 1e-6), "seed \(Self.seed) \(name) fit \(i) p\(j): \(x) vs \(z)")
                 }
-                #expect(Self.close(a.objective[i], b.objective[i], 1e-9), "seed \(Self.seed) \(name) fit \(i) objective")
+                #expect(Self.close(a.objective[i], b.objective[i], 1e-7), "seed \(Self.seed) \(name) fit \(i) objective")
             }
         }
     }
