@@ -22,6 +22,8 @@ struct DevicesCommand: ParsableCommand {
         var description = "native Swift Levenberg-Marquardt engine"
         var threads: Int
         var fp64 = true
+        /// Which build of the lane loop runs on this processor: "avx2" or "portable" (see CPUEngine).
+        var lanes = LaneInstructionSet.default.rawValue
     }
 
     func run() throws {
@@ -40,7 +42,8 @@ struct DevicesCommand: ParsableCommand {
             table.add([String(d.index), d.platform, d.name, d.type, d.openCLVersion, d.fp64 ? "yes" : "no",
                        String(d.computeUnits), String(format: "%.1f GiB", Double(d.globalMemoryBytes) / 1_073_741_824)])
         }
-        table.add(["cpu", "gpufit", "native Swift engine", "cpu", "-", "yes", String(cpu.threads), "-"])
+        let lanes = LaneInstructionSet.default == .avx2 ? "AVX2" : "portable"
+        table.add(["cpu", "gpufit", "native Swift engine, \(lanes) lanes", "cpu", "-", "yes", String(cpu.threads), "-"])
         print(table.render())
         if let openCLError { print("OpenCL: \(openCLError)") }
         print("--device auto uses: \(auto)")

@@ -13,6 +13,12 @@ import TestSupport
         #expect(json.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let devices = try #require(object?["devices"] as? [[String: Any]])
+        // The CPU engine says which build of its lane loop this processor runs, and the override is obeyed.
+        let lanes = try #require((object?["cpuEngine"] as? [String: Any])?["lanes"] as? String)
+        #expect(lanes == "avx2" || lanes == "portable")
+        #expect(table.stdout.contains("native Swift engine, \(lanes == "avx2" ? "AVX2" : "portable") lanes"))
+        let forced = try GPUFitProcess.run(["devices"], environment: ["GPUFIT_LANES": "portable"])
+        #expect(forced.stdout.contains("native Swift engine, portable lanes"))
         // Where an OpenCL platform exists (PoCL in CI) it is listed with its fields.
         if !TestEngines.openCL.isEmpty {
             #expect(!devices.isEmpty)
