@@ -82,7 +82,8 @@ public final class CPUEngine: FitEngine {
                                                         _ weightSets: WeightSets?, _ results: inout FitResults) {
         let np = problem.parameterCount
         let fits = starts.count / np
-        let workers = min(threads, (fits + 7) / 8)
+        // No more workers than there are whole vectors of fits to keep busy.
+        let workers = min(threads, (fits + Lanes.scalarCount - 1) / Lanes.scalarCount)
         let out = UnsafeOutput(results: &results)
         defer { out.finish(into: &results) }
         let rawStates = UnsafeMutablePointer<Int32>.allocate(capacity: fits)

@@ -70,8 +70,13 @@ public struct LanePass<Model: VectorizedFitModel> {
     public func accumulate(huber: LaneMask) -> (f: Lanes, ok: LaneMask) {
         let zero = Lanes()
         for j in 0..<np { grad[j] = zero }
-        for j in 0..<np { for k in j..<np { hess[j &* np &+ k] = zero; hessLinear[j &* np &+ k] = zero } }
         let anyHuber = anyLane(huber)
+        for j in 0..<np {
+            for k in j..<np {
+                hess[j &* np &+ k] = zero
+                if anyHuber { hessLinear[j &* np &+ k] = zero }  // only read when some lane is Huber
+            }
+        }
         var f = zero
         var quadratic = zero
         var bad = LaneMask(repeating: false)
