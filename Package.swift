@@ -66,15 +66,17 @@ let package = Package(
                 swiftSettings: engineSettings),
         // Layer 3: multi-start and bootstrap planning, counter-based random numbers, chunking, aggregation.
         .target(name: "FitSweep", dependencies: ["FitEngine", "FitModels"]),
+        // Reading inputs: CSV tables with one-line errors naming file, line and column; InputError and its exit kinds.
+        .target(name: "CSVReading", dependencies: ["SwiftCSV"]),
         // Layer 4: the two-step task scaling law on a model ladder.
-        .target(name: "LadderFit", dependencies: ["FitSweep", "FitEngine", "FitModels", "SwiftCSV"]),
+        .target(name: "LadderFit", dependencies: ["CSVReading", "FitSweep", "FitEngine", "FitModels"]),
         // Figures and the self-contained HTML report of a ladder run (SVG, no scripts, no network).
-        .target(name: "LadderReport", dependencies: ["LadderFit", "FitSweep", "FitEngine"]),
+        .target(name: "LadderReport", dependencies: ["CSVReading", "LadderFit", "FitSweep", "FitEngine"]),
         // The command line.
         .executableTarget(
             name: "gpufit",
             dependencies: [
-                "LadderFit", "LadderReport", "FitSweep", "FitEngine", "FitModels", "ModelExpressions", "SwiftCSV",
+                "CSVReading", "LadderFit", "LadderReport", "FitSweep", "FitEngine", "FitModels", "ModelExpressions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,8 +88,8 @@ let package = Package(
         .testTarget(name: "FitEngineTests", dependencies: ["FitEngine", "FitModels", "TestSupport"]),
         .testTarget(name: "FitSweepTests", dependencies: ["FitSweep", "FitEngine", "FitModels", "TestSupport"]),
         .testTarget(name: "ModelExpressionsTests", dependencies: ["ModelExpressions", "FitEngine", "FitModels", "TestSupport"]),
-        .testTarget(name: "LadderFitTests", dependencies: ["LadderFit", "FitSweep", "FitEngine", "FitModels", "TestSupport"]),
-        .testTarget(name: "LadderReportTests", dependencies: ["LadderReport", "LadderFit", "FitSweep", "FitEngine", "TestSupport"]),
+        .testTarget(name: "LadderFitTests", dependencies: ["CSVReading", "LadderFit", "FitSweep", "FitEngine", "FitModels", "TestSupport"]),
+        .testTarget(name: "LadderReportTests", dependencies: ["CSVReading", "LadderReport", "LadderFit", "FitSweep", "FitEngine", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ]
 )

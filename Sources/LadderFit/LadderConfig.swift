@@ -1,3 +1,4 @@
+import CSVReading
 import Foundation
 
 /// A small JSON file that says what to fit and predict on a user's ladder (`--config FILE`):

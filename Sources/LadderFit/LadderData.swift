@@ -1,3 +1,4 @@
+import CSVReading
 import Foundation
 
 /// Per-checkpoint metrics of one task: task loss (the paper's bits-per-byte), accuracy and TaskCE.

@@ -1,3 +1,4 @@
+import CSVReading
 import Foundation
 
 /// Reads a ladder from the embedded data, a wide or long CSV, or a folder of OLMo per-run CSVs.

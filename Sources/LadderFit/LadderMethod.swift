@@ -1,3 +1,4 @@
+import CSVReading
 import FitEngine
 import FitModels
 import Foundation

@@ -1,3 +1,4 @@
+import CSVReading
 import Foundation
 
 /// The OLMo ladder's file layout (github.com/allenai/OLMo-ladder, `ladder-runs/`): one CSV per run named

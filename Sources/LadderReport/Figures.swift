@@ -1,3 +1,4 @@
+import CSVReading
 import FitModels
 import FitSweep
 import Foundation

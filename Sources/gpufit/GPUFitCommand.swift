@@ -1,6 +1,8 @@
 import ArgumentParser
+import CSVReading
 import FitEngine
 import Foundation
+import ModelExpressions
 
 @main
 struct GPUFitCommand: ParsableCommand {
@@ -9,11 +11,28 @@ struct GPUFitCommand: ParsableCommand {
         abstract: "Massively multi-start and bootstrapped Levenberg-Marquardt fits on OpenCL devices or the CPU.",
         discussion: "With no subcommand, gpufit runs the main job (`gpufit ladder`) on the embedded OLMo model ladder: "
             + "per task, the two-step scaling-law prediction of the 7B-4T and 13B-5T models with bootstrap intervals, "
-            + "and the variance comparison across tasks. `gpufit --device 0 --starts 10000` is that job on device 0.",
+            + "and the variance comparison across tasks. `gpufit --device 0 --starts 10000` is that job on device 0.\n\n"
+            + ExitStatus.helpText,
         version: GPUFitVersion.string,
         subcommands: [LadderCommand.self, FitCommand.self, VarianceCommand.self, DevicesCommand.self, BenchCommand.self],
         defaultSubcommand: LadderCommand.self
     )
+
+    /// Parses, runs, and maps every error to one line on stderr and its documented exit status.
+    static func main() {
+        let command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }  // usage errors: argument-parser's text, exit 64
+        do {
+            var command = command
+            try command.run()
+        } catch {
+            if let status = ExitStatus(error) {
+                FileHandle.standardError.write(Data("error: \(ExitStatus.oneLine(error))\n".utf8))
+                Foundation.exit(status.rawValue)
+            }
+            exit(withError: error)  // CleanExit, ExitCode, ValidationError: argument-parser's own handling
+        }
+    }
 }
 
 enum GPUFitVersion {

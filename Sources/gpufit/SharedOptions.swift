@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSVReading
 import FitEngine
 import FitSweep
 import Foundation

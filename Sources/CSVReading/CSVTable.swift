@@ -69,9 +69,3 @@ public struct CSVTable: Sendable {
         string(row, column).isEmpty ? nil : try number(row, column)
     }
 }
-
-/// Bad input from a file or the command line: the message is the whole story, on one line.
-public struct InputError: Error, CustomStringConvertible, Sendable, Equatable {
-    public let description: String
-    public init(_ message: String) { description = message }
-}
