@@ -68,15 +68,17 @@ let package = Package(
         .target(name: "FitSweep", dependencies: ["FitEngine", "FitModels"]),
         // Reading inputs: CSV tables with one-line errors naming file, line and column; InputError and its exit kinds.
         .target(name: "CSVReading", dependencies: ["SwiftCSV"]),
+        // Writing outputs so that nothing that is not gpufit's is destroyed: atomic files, checked streams.
+        .target(name: "SafeOutput", dependencies: ["CSVReading"]),
         // Layer 4: the two-step task scaling law on a model ladder.
         .target(name: "LadderFit", dependencies: ["CSVReading", "FitSweep", "FitEngine", "FitModels"]),
         // Figures and the self-contained HTML report of a ladder run (SVG, no scripts, no network).
-        .target(name: "LadderReport", dependencies: ["CSVReading", "LadderFit", "FitSweep", "FitEngine"]),
+        .target(name: "LadderReport", dependencies: ["CSVReading", "SafeOutput", "LadderFit", "FitSweep", "FitEngine"]),
         // The command line.
         .executableTarget(
             name: "gpufit",
             dependencies: [
-                "CSVReading", "LadderFit", "LadderReport", "FitSweep", "FitEngine", "FitModels", "ModelExpressions",
+                "CSVReading", "SafeOutput", "LadderFit", "LadderReport", "FitSweep", "FitEngine", "FitModels", "ModelExpressions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -41,7 +41,7 @@ public final class CPUEngine: FitEngine {
         laneInstructionSet = instructionSet
     }
 
-    public func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> FitResults {
+    public func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?, progress: FitProgress?) throws -> FitResults {
         let fits = try checkShapes(problem, starts: starts, weightSets: weightSets)
         var results = FitResults(parameterCount: problem.parameterCount, count: fits)
         guard fits > 0 else { return results }
@@ -51,35 +51,35 @@ public final class CPUEngine: FitEngine {
         // other FitModel take the generic scalar path.
         let model = problem.model
         if vectorized, let m = model as? any VectorizedFitModel, FitLanes.LaneEngine.supports(m) {
-            solveVectorized(m, problem, starts, weightSets, &results)
+            solveVectorized(m, problem, starts, weightSets, progress, &results)
             return results
         }
         switch model {
-        case let m as LossLawModel: solveScalar(m, problem, starts, weightSets, &results)
-        case let m as SigmoidModel: solveScalar(m, problem, starts, weightSets, &results)
-        case let m as ComputeLawModel: solveScalar(m, problem, starts, weightSets, &results)
-        case let m as SingleStepModel: solveScalar(m, problem, starts, weightSets, &results)
-        case let m as LogSigmoidModel: solveScalar(m, problem, starts, weightSets, &results)
-        case let m as Misra1aModel: solveScalar(m, problem, starts, weightSets, &results)
-        case let m as ChwirutModel: solveScalar(m, problem, starts, weightSets, &results)
-        default: solveScalar(model, problem, starts, weightSets, &results)
+        case let m as LossLawModel: solveScalar(m, problem, starts, weightSets, progress, &results)
+        case let m as SigmoidModel: solveScalar(m, problem, starts, weightSets, progress, &results)
+        case let m as ComputeLawModel: solveScalar(m, problem, starts, weightSets, progress, &results)
+        case let m as SingleStepModel: solveScalar(m, problem, starts, weightSets, progress, &results)
+        case let m as LogSigmoidModel: solveScalar(m, problem, starts, weightSets, progress, &results)
+        case let m as Misra1aModel: solveScalar(m, problem, starts, weightSets, progress, &results)
+        case let m as ChwirutModel: solveScalar(m, problem, starts, weightSets, progress, &results)
+        default: solveScalar(model, problem, starts, weightSets, progress, &results)
         }
         return results
     }
 
     // Generic over the concrete model so that `evaluate` is specialised and inlined into the point loop.
     private func solveScalar<M: FitModel>(_ model: M, _ problem: FitProblem, _ starts: [Double],
-                                          _ weightSets: WeightSets?, _ results: inout FitResults) {
+                                          _ weightSets: WeightSets?, _ progress: FitProgress?, _ results: inout FitResults) {
         problem.x.withUnsafeBufferPointer { xb in
             problem.y.withUnsafeBufferPointer { yb in
                 let xs = SendablePointer(xb.baseAddress!), ys = SendablePointer(yb.baseAddress!)
-                solveAll({ ScalarPass(model: model, problem: problem, x: xs.pointer, y: ys.pointer) }, problem, starts, weightSets, &results)
+                solveAll({ ScalarPass(model: model, problem: problem, x: xs.pointer, y: ys.pointer) }, problem, starts, weightSets, progress, &results)
             }
         }
     }
 
     private func solveVectorized<M: VectorizedFitModel>(_ model: M, _ problem: FitProblem, _ starts: [Double],
-                                                        _ weightSets: WeightSets?, _ results: inout FitResults) {
+                                                        _ weightSets: WeightSets?, _ progress: FitProgress?, _ results: inout FitResults) {
         let np = problem.parameterCount
         let fits = starts.count / np
         // No more workers than there are whole vectors of fits to keep busy.
@@ -90,7 +90,7 @@ public final class CPUEngine: FitEngine {
         defer { rawStates.deallocate() }
         withLaneJob(problem, starts, weightSets, out, rawStates) { job in
             let blockSize = max(1, min(64, fits / (workers * 4)))
-            let nextBlock = AtomicCounter()
+            let nextBlock = AtomicCounter(progress: progress, blockSize: blockSize, total: fits)
             let logic = laneLogic, instructionSet = laneInstructionSet
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 var feed = FitFeed(blockSize: blockSize, fits: fits, claimBlock: nextBlock.next)
@@ -138,7 +138,7 @@ public final class CPUEngine: FitEngine {
     }
 
     private func solveAll<P: PointPass>(_ makePass: @Sendable () -> P, _ problem: FitProblem, _ starts: [Double],
-                                        _ weightSets: WeightSets?, _ results: inout FitResults) {
+                                        _ weightSets: WeightSets?, _ progress: FitProgress?, _ results: inout FitResults) {
         let np = problem.parameterCount, n = problem.pointCount
         let fits = starts.count / np
         let workers = min(threads, fits)
@@ -149,7 +149,7 @@ public final class CPUEngine: FitEngine {
             // Fits vary a lot in cost (5 to 200+ iterations), so workers take small blocks from a shared
             // counter instead of fixed slices. Each fit is independent: the split changes no result.
             let blockSize = max(1, min(64, fits / (workers * 8)))
-            let nextBlock = AtomicCounter()
+            let nextBlock = AtomicCounter(progress: progress, blockSize: blockSize, total: fits)
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 var solver = LevenbergMarquardt(pass: makePass(), problem: problem)
                 defer { solver.deallocate() }
@@ -233,13 +233,25 @@ final class UnsafeOutput: @unchecked Sendable {
     }
 }
 
-/// A shared counter for dynamic work distribution.
+/// A shared counter for dynamic work distribution; each claimed block counts as progress (fits started).
 final class AtomicCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
+    private let progress: FitProgress?
+    private let blockSize: Int, total: Int
+
+    init(progress: FitProgress? = nil, blockSize: Int = 1, total: Int = 0) {
+        self.progress = progress
+        self.blockSize = blockSize
+        self.total = total
+    }
+
     func next() -> Int {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
         value += 1
-        return value - 1
+        let block = value - 1
+        lock.unlock()
+        if let progress { progress.add(max(0, min(blockSize, total - block * blockSize))) }
+        return block
     }
 }

@@ -118,13 +118,13 @@ public final class FallbackEngine: FitEngine, @unchecked Sendable {
     /// Why the run left the OpenCL device, if it did.
     public var fallbackReason: String? { lock.lock(); defer { lock.unlock() }; return failure }
 
-    public func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> FitResults {
+    public func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?, progress: FitProgress?) throws -> FitResults {
         lock.lock()
         let failed = failure != nil
         lock.unlock()
         if !failed {
             do {
-                return try primary.solve(problem, starts: starts, weightSets: weightSets)
+                return try primary.solve(problem, starts: starts, weightSets: weightSets, progress: progress)
             } catch let error as FitError {
                 switch error {
                 case .kernelBuildFailed, .launchFailed, .openCLUnavailable:
@@ -136,6 +136,6 @@ public final class FallbackEngine: FitEngine, @unchecked Sendable {
                 }
             }
         }
-        return try cpu.solve(problem, starts: starts, weightSets: weightSets)
+        return try cpu.solve(problem, starts: starts, weightSets: weightSets, progress: progress)
     }
 }

@@ -8,11 +8,16 @@ public protocol FitEngine: AnyObject, Sendable {
     /// The precision the engine computes in.
     var precision: Precision { get }
     /// Solves one fit per start point. `starts` is fit-major (starts.count == fits x parameters); `weightSets`
-    /// (if any) gives each fit its bootstrap multiplicities.
-    func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> FitResults
+    /// (if any) gives each fit its bootstrap multiplicities. `progress` (if any) is advanced as fits are
+    /// taken up, from any thread, so a caller can show life inside one long call.
+    func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?, progress: FitProgress?) throws -> FitResults
 }
 
 extension FitEngine {
+    public func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> FitResults {
+        try solve(problem, starts: starts, weightSets: weightSets, progress: nil)
+    }
+
     func checkShapes(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> Int {
         let np = problem.parameterCount
         guard starts.count % np == 0 else {

@@ -133,7 +133,13 @@ public final class OpenCLEngine: FitEngine, @unchecked Sendable {
         return OpenCLRuntime.string(chars)
     }
 
-    public func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> FitResults {
+    public func solve(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?, progress: FitProgress?) throws -> FitResults {
+        let results = try solveOnDevice(problem, starts: starts, weightSets: weightSets)
+        progress?.add(results.states.count)
+        return results
+    }
+
+    private func solveOnDevice(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> FitResults {
         let fits = try checkShapes(problem, starts: starts, weightSets: weightSets)
         var results = FitResults(parameterCount: problem.parameterCount, count: fits)
         guard fits > 0 else { return results }

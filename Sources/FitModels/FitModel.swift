@@ -64,7 +64,8 @@ public struct ParameterSpec: Sendable, Hashable, Codable {
 public struct StartRange: Sendable, Hashable, Codable {
     public var low: Double
     public var high: Double
-    /// Log-uniform (for scale parameters spanning decades; needs 0 < low <= high) instead of uniform.
+    /// Log-uniform (for scale parameters spanning decades; needs 0 < low <= high, or low <= high < 0 for a
+    /// negative scale, drawn log-uniform in magnitude with the sign kept) instead of uniform.
     public var logUniform: Bool
 
     public init(_ low: Double, _ high: Double, logUniform: Bool = false) {
@@ -73,9 +74,30 @@ public struct StartRange: Sendable, Hashable, Codable {
         self.logUniform = logUniform
     }
 
+    /// Whether a log-uniform range is usable: both ends non-zero and of one sign.
+    public var isValidLogRange: Bool { (low > 0 && high >= low) || (high < 0 && low <= high) }
+
+    /// Random starts around a given value: log-uniform over a decade each side with its sign kept, or
+    /// uniform over [-1, 1] for zero (the rule `gpufit fit` applies when --start is given).
+    public static func around(_ value: Double) -> StartRange {
+        if value == 0 { return StartRange(-1, 1) }
+        let m = abs(value)
+        return value > 0 ? StartRange(m / 10, m * 10, logUniform: true) : StartRange(-m * 10, -m / 10, logUniform: true)
+    }
+
+    /// How a range reads in summaries: "[0, 15]" or "[1e-05, 0.01] log-uniform".
+    public var summary: String {
+        func f(_ v: Double) -> String { String(format: "%g", v) }
+        return "[\(f(low)), \(f(high))]\(logUniform ? " log-uniform" : "")"
+    }
+
     /// Maps u in [0, 1) to a value in the range.
     @inlinable public func value(at u: Double) -> Double {
         if logUniform {
+            if high < 0 {
+                let l = log(-high), h = log(-low)
+                return -exp(l + (h - l) * u)
+            }
             let l = log(low), h = log(high)
             return exp(l + (h - l) * u)
         }

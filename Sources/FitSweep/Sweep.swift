@@ -9,7 +9,7 @@ import Foundation
 public enum Sweep {
     public static func run(
         _ problem: FitProblem, plan: SweepPlan, engine: any FitEngine,
-        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+        progress: FitProgress? = nil
     ) throws -> SweepResult {
         let np = problem.parameterCount
         try plan.validate(parameterCount: np)
@@ -54,7 +54,7 @@ public enum Sweep {
             }
             let weightSets = setIndex.isEmpty ? nil
                 : WeightSets(groupCount: problem.groupCount, multiplicity: multiplicity, setOfFit: setOfFit)
-            let results = try engine.solve(problem, starts: starts, weightSets: weightSets)
+            let results = try engine.solve(problem, starts: starts, weightSets: weightSets, progress: progress)
             for i in 0..<count {
                 let fit = next + i
                 let r = fit / plan.starts, s = fit % plan.starts
@@ -87,7 +87,6 @@ public enum Sweep {
                 }
             }
             next += count
-            progress?(next, total)
         }
 
         let best = bestOf[0] ?? FitOutcome(parameters: [Double](repeating: .nan, count: np), objective: .nan,

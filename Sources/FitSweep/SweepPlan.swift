@@ -35,7 +35,7 @@ public struct SweepPlan: Sendable {
                 guard range.low.isFinite, range.high.isFinite, range.low <= range.high else {
                     throw fail("start range \(j + 1) = \(range.low)..\(range.high); must be finite with low <= high")
                 }
-                if range.logUniform && !(range.low > 0) { throw fail("log-uniform start range \(j + 1) needs low > 0") }
+                if range.logUniform && !range.isValidLogRange { throw fail("log-uniform start range \(j + 1) needs both ends non-zero and of one sign") }
             }
         }
         if let s = givenStart {

@@ -28,7 +28,8 @@ public struct LadderFitter {
     public let method: LadderMethod
     public let settings: LadderSettings
     public let engine: any FitEngine
-    public var progress: ((_ label: String, _ done: Int, _ total: Int) -> Void)?
+    /// Advanced as fits are taken up (across all tasks and steps); see `plannedFits` for the total.
+    public var progress: FitProgress?
 
     public init(ladder: Ladder, method: LadderMethod, settings: LadderSettings, engine: any FitEngine) {
         self.ladder = ladder
@@ -75,6 +76,15 @@ public struct LadderFitter {
 
     // MARK: steps
 
+    /// The fits `run()` makes: per task, step 1 (shared by all tasks for the c4 intermediate) and step 2, or
+    /// the single step; each `starts x (bootstrap + 1)`.
+    public var plannedFits: Int {
+        let perSweep = plan(start: [], ranges: nil).totalFits
+        if method.singleStep { return ladder.tasks.count * perSweep }
+        let step1Sweeps = method.intermediate == .c4 ? min(1, ladder.tasks.count) : ladder.tasks.count
+        return (step1Sweeps + ladder.tasks.count) * perSweep
+    }
+
     func plan(start: [Double], ranges: [StartRange]?) -> SweepPlan {
         var plan = SweepPlan()
         plan.starts = settings.paper ? 1 : settings.starts
@@ -117,7 +127,7 @@ public struct LadderFitter {
     func fitStep1(task: String) throws -> (StepFit, SweepResult) {
         let problem = try step1Problem(task: task)
         let sweep = try Sweep.run(problem, plan: plan(start: method.step1Start, ranges: nil), engine: engine,
-                                  progress: progress.map { p in { p("\(task) step 1", $0, $1) } })
+                                  progress: progress)
         let observed = problem.y.map { exp($0) }  // y holds ln L (log residuals)
         let error = fitError(problem, sweep.best.parameters, observed: observed, count: observed.count)
         return (stepFit(problem, sweep, fitError: error), sweep)
@@ -126,7 +136,7 @@ public struct LadderFitter {
     func fitStep2(task: String) throws -> (StepFit, SweepResult) {
         let (problem, ideal) = try step2Problem(task: task)
         let sweep = try Sweep.run(problem, plan: plan(start: method.step2Start(chance: ladder.chanceLevel(task)), ranges: method.step2StartRanges),
-                                  engine: engine, progress: progress.map { p in { p("\(task) step 2", $0, $1) } })
+                                  engine: engine, progress: progress)
         let count = problem.pointCount - (ideal ? 1 : 0)
         let error = fitError(problem, sweep.best.parameters, observed: Array(problem.y.prefix(count)), count: count)
         return (stepFit(problem, sweep, fitError: error), sweep)
@@ -143,7 +153,7 @@ public struct LadderFitter {
         let problem = try FitProblem(model: model, points: points, y: y, groups: ladder.runs.indices.map { $0 }, groupCount: ladder.runs.count,
                                      loss: .huber(delta: method.huberDelta), residualSpace: .log)
         let sweep = try Sweep.run(problem, plan: plan(start: method.singleStepStart(chance: ladder.chanceLevel(task)), ranges: nil),
-                                  engine: engine, progress: progress.map { p in { p("\(task) single step", $0, $1) } })
+                                  engine: engine, progress: progress)
         let error = fitError(problem, sweep.best.parameters, observed: y, count: y.count)
         return (stepFit(problem, sweep, fitError: error), sweep)
     }

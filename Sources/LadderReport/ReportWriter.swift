@@ -2,6 +2,7 @@ import CSVReading
 import FitSweep
 import Foundation
 import LadderFit
+import SafeOutput
 
 /// Writes a ladder run's report: one self-contained `report.html` (inline SVG and CSS, no scripts) and each
 /// figure as its own `.svg` file.
@@ -11,23 +12,18 @@ public enum ReportWriter {
     @discardableResult
     public static func write(ladder: Ladder, method: LadderMethod, result: LadderResult, variance: VarianceReport, to directory: URL,
                              budget: BudgetSweep? = nil) throws -> [URL] {
+        try write(ladder: ladder, method: method, result: result, variance: variance,
+                  to: OutputFolder(directory.path, option: "--report"), budget: budget)
+    }
+
+    /// The same into a folder checked before the run (`OutputFolder`): links followed, files replaced atomically.
+    @discardableResult
+    public static func write(ladder: Ladder, method: LadderMethod, result: LadderResult, variance: VarianceReport, to folder: OutputFolder,
+                             budget: BudgetSweep? = nil) throws -> [URL] {
         let figures = try ReportFigures.all(ladder: ladder, method: method, result: result, variance: variance, budget: budget)
         let html = ReportHTML.render(ladder: ladder, method: method, result: result, variance: variance, budget: budget, figures: figures)
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw InputError("\(directory.path): cannot create the report folder (\(error.localizedDescription))")
-        }
-        var written = [URL]()
-        let files = [("report.html", html)] + figures.map { ("\($0.name).svg", $0.svg) }
-        for (name, text) in files {
-            let url = directory.appendingPathComponent(name)
-            do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
-                throw InputError("\(url.path): cannot write (\(error.localizedDescription))")
-            }
-            written.append(url)
-        }
-        return written
+        let files = [(name: "report.html", text: html)] + figures.map { (name: "\($0.name).svg", text: $0.svg) }
+        return try folder.write(files).map { URL(fileURLWithPath: $0) }
     }
 }
 

@@ -4,6 +4,7 @@ import FitModels
 import FitSweep
 import Foundation
 import LadderFit
+import SafeOutput
 
 /// The benchmark problems of docs/performance.md, run straight through an engine's `solve` (no sweep, no
 /// bootstrap): B1 the MMLU ladder step 1, B2 the MMLU ladder step 2. One JSON line per repetition on stdout.
@@ -148,11 +149,11 @@ struct BenchCommand: ParsableCommand {
                 residualSpace: fitProblem.residualSpace.rawValue,
                 lower: fitProblem.lower.map { $0.isFinite ? $0 : nil }, upper: fitProblem.upper.map { $0.isFinite ? $0 : nil },
                 startRanges: ranges.map { [$0.low, $0.high] })
-            try writeAtomically(try encodeJSON(out), to: export)
+            try OutputTarget(export, option: "--export").write(try encodeJSON(out))
             return
         }
 
-        let selection = try engineOptions.select()
+        let selection = try engineOptions.select(Console(quiet: engineOptions.quiet, progress: false, dataOnStdout: false))
         let engine = selection.engine
         let np = fitProblem.parameterCount
         var plan = SweepPlan()
@@ -215,7 +216,7 @@ struct BenchCommand: ParsableCommand {
                         + ["\(objective[i])", "\(iterations[i])", states[i].description]
                     csv += row.joined(separator: ",") + "\n"
                 }
-                try writeAtomically(csv, to: dump)
+                try OutputTarget(dump, option: "--dump").write(csv)
             }
             let best = objective.filter(\.isFinite).min() ?? .nan
             let reached = best.isFinite ? objective.filter { $0 <= best * (1 + 1e-6) }.count : 0

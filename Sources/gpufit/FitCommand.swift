@@ -6,6 +6,7 @@ import FitSweep
 import Foundation
 import LadderFit
 import ModelExpressions
+import SafeOutput
 
 struct FitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,39 +48,59 @@ struct FitCommand: ParsableCommand {
     @Flag(name: .long, help: "Fit ln f against ln y (needs f > 0 and y > 0).")
     var logResiduals = false
 
-    @Option(name: .long, help: "Bounds per parameter, comma-separated LOW:HIGH (either side may be empty), e.g. '0:,0:,0:1'.")
+    @Option(name: .long, parsing: .unconditional,
+            help: "Bounds per parameter, comma-separated LOW:HIGH (either side may be empty), e.g. '0:,0:,0:1' or '-5:5'. (default: the model's; none for an expression)")
     var bounds: String?
 
-    @Option(name: .long, help: "A given start point v1,v2,...: start 0 of every replicate.")
+    @Option(name: .long, parsing: .unconditional, help: "A given start point v1,v2,... (negative values as they are: --start -2000,50,0.8); start 0 of every replicate.")
     var start: String?
 
-    @Option(name: .long, help: "Random start ranges per parameter, LOW:HIGH or LOW:HIGH:log, comma-separated.")
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Random start ranges per parameter, LOW:HIGH or LOW:HIGH:log, comma-separated.",
+        discussion: "(default: around --start when given, log-uniform over a decade each side with the sign kept, [-1, 1] for a zero; else the built-in model's ranges; else [-1, 1] for an expression)"))
     var startRange: String?
 
-    @Option(name: .long, help: "Points to predict at with intervals: x values separated by ';' (variables by ',').")
+    @Option(name: .long, parsing: .unconditional, help: "Points to predict at with intervals: x values separated by ';' (variables by ','), e.g. '100;800' or '-3'.")
     var predict: String?
 
-    @Option(name: .long, help: "Write the full result as JSON to this file (atomically).")
+    @Option(name: .long, help: "Write the full result as JSON to this file (atomically; - for standard output, the summary then goes to stderr).")
     var out: String?
 
-    @Option(name: .long, help: "Iteration cap per fit.")
+    @Option(name: .long, help: "Iteration cap per fit (1...1000000).")
     var maxIterations: Int = SolverOptions().maxIterations
 
     @OptionGroup var engineOptions: EngineOptions
     @OptionGroup var sweepOptions: SweepOptions
 
+    func validate() throws {
+        guard (1...1_000_000).contains(maxIterations) else {
+            throw ValidationError("--max-iterations \(maxIterations): must be >= 1 and <= 1000000")
+        }
+    }
+
     func run() throws {
+        // Everything that can be checked without the data is checked first, outputs included, so a typo
+        // costs nothing.
         let xNames = xColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let fitModel = try resolveModel(variables: xNames)
         let np = fitModel.parameterCount
-        guard let parsedLoss = Loss(parsing: loss) else { throw InputError("--loss '\(loss)': use lsq or huber:DELTA with DELTA > 0") }
+        guard let parsedLoss = Loss(parsing: loss) else { throw InputError.usage("--loss '\(loss)': use lsq or huber:DELTA with DELTA > 0") }
+        let (lower, upper) = try parseBounds(np: np, model: fitModel)
+        let givenStart = try start.map { try parseNumbers($0, count: np, what: "--start") }
+        let ranges = try startRange.map { try parseRanges($0, np: np) }
+        let predictions = try parsePredictions(variables: xNames.count)
+        let output = try out.map { try OutputTarget($0, option: "--out") }
+        let console = Console(quiet: engineOptions.quiet, progress: engineOptions.progress, dataOnStdout: output?.isStandardOutput == true)
 
-        let table = try CSVTable(contentsOf: URL(fileURLWithPath: file))
+        var columns = xNames + [yColumn]
+        if let groupColumn { columns.append(groupColumn) }
+        if let weightColumn { columns.append(weightColumn) }
+        let table = try console.reading(file) { _ in try CSVTable(contentsOf: URL(fileURLWithPath: file)) }
         let xIndex = try xNames.map { try table.column($0) }
         let yIndex = try table.column(yColumn)
         let gIndex = try groupColumn.map { try table.column($0) }
         let wIndex = try weightColumn.map { try table.column($0) }
-        guard !table.rows.isEmpty else { throw InputError("\(file): no data rows") }
+        guard !table.rows.isEmpty else { throw InputError("\(file): no data rows; add rows below the header") }
         var points = [[Double]](), y = [Double](), weights = [Double](), groups = [Int]()
         var groupIDs = [String: Int]()
         for row in table.rows.indices {
@@ -103,7 +124,6 @@ struct FitCommand: ParsableCommand {
                 groups.append(groupIDs[key] ?? { let id = groupIDs.count; groupIDs[key] = id; return id }())
             }
         }
-        let (lower, upper) = try parseBounds(np: np, model: fitModel)
         var options = SolverOptions()
         options.maxIterations = maxIterations
         let problem = try FitProblem(
@@ -116,38 +136,39 @@ struct FitCommand: ParsableCommand {
         plan.bootstrap = sweepOptions.bootstrap ?? 0
         plan.seed = sweepOptions.seed
         plan.chunkSize = sweepOptions.chunkSize
-        plan.givenStart = try start.map { try parseNumbers($0, count: np, what: "--start") }
-        plan.startRanges = try startRange.map { try parseRanges($0, np: np) }
-        let predictions = try parsePredictions(variables: xNames.count)
+        plan.givenStart = givenStart
+        plan.startRanges = ranges ?? givenStart.map { $0.map(StartRange.around) }
+        let rangeRule = ranges != nil ? "--start-range" : givenStart != nil ? "around --start" : fitModel is ExpressionModel ? "default [-1, 1]" : "the model's"
         if let expression = fitModel as? ExpressionModel {
             // Fail before spending the batch when the model is not finite at the given start.
-            if let given = plan.givenStart { try expression.checkFinite(parameters: given, x: points[0]) }
+            if let givenStart { try expression.checkFinite(parameters: givenStart, x: points[0]) }
         }
 
-        let selection = try engineOptions.select()
-        let result = try Sweep.run(problem, plan: plan, engine: selection.engine,
-                                   progress: Console.progress(label: "fit", quiet: engineOptions.quiet))
-        let report = FitReport(file: file, model: fitModel, problem: problem, plan: plan, result: result,
-                               selection: selection, predictions: predictions)
-        print(report.text())
-        if let out { try writeAtomically(try encodeJSON(report.json()), to: out) }
-        if !result.best.state.isUsable {
-            throw InputError("no start reached a usable fit (best state: \(result.best.state)); try other --start-range or --bounds")
+        let selection = try engineOptions.select(console)
+        let result = try console.fitting(label: "fit", total: plan.totalFits) { progress in
+            try Sweep.run(problem, plan: plan, engine: selection.engine, progress: progress)
         }
+        let diagnosis = FitDiagnosis(problem: problem, plan: plan, result: result, file: file, yColumn: yColumn, line: table.line)
+        guard result.best.state.isUsable else { throw FitFailure(diagnosis.cause) }
+        let report = FitReport(file: file, model: fitModel, problem: problem, plan: plan, result: result,
+                               selection: selection, predictions: predictions, rangeRule: rangeRule)
+        console.summary(report.text())
+        if let warning = diagnosis.iterationLimitWarning { console.warn(warning) }
+        try output?.write(try encodeJSON(report.json()))
     }
 
     private func resolveModel(variables: [String]) throws -> any FitModel {
         if let builtin = BuiltinModels.named(model) {
             guard params == nil || params!.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) == builtin.parameterNames else {
-                throw InputError("--params: built-in model '\(builtin.name)' has parameters \(builtin.parameterNames.joined(separator: ","))")
+                throw InputError.usage("--params: built-in model '\(builtin.name)' has parameters \(builtin.parameterNames.joined(separator: ","))")
             }
             guard variables.count == builtin.variableCount else {
-                throw InputError("--x: model '\(builtin.name)' needs \(builtin.variableCount) column(s) (\(builtin.variableNames.joined(separator: ", "))), got \(variables.count)")
+                throw InputError.usage("--x: model '\(builtin.name)' needs \(builtin.variableCount) column(s) (\(builtin.variableNames.joined(separator: ", "))), got \(variables.count)")
             }
             return builtin
         }
         guard let params else {
-            throw InputError("--model '\(model)' is not a built-in model (\(BuiltinModels.all.map(\.name).joined(separator: ", "))); for an expression give its parameters with --params")
+            throw InputError.usage("--model '\(model)' is not a built-in model (\(BuiltinModels.all.map(\.name).joined(separator: ", "))); for an expression give its parameters with --params")
         }
         let names = params.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         return try ExpressionModel(model, parameters: names, variables: variables)
@@ -155,9 +176,9 @@ struct FitCommand: ParsableCommand {
 
     private func parseNumbers(_ text: String, count: Int, what: String) throws -> [Double] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == count else { throw InputError("\(what): \(parts.count) values given, the model has \(count) parameters") }
+        guard parts.count == count else { throw InputError.usage("\(what): \(parts.count) values given, the model has \(count) parameters") }
         return try parts.map {
-            guard let v = Double($0), v.isFinite else { throw InputError("\(what): '\($0)' is not a finite number") }
+            guard let v = Double($0), v.isFinite else { throw InputError.usage("\(what): '\($0)' is not a finite number") }
             return v
         }
     }
@@ -165,18 +186,18 @@ struct FitCommand: ParsableCommand {
     private func parseBounds(np: Int, model: any FitModel) throws -> ([Double], [Double]) {
         guard let bounds else { return (model.parameters.map(\.lower), model.parameters.map(\.upper)) }
         let parts = bounds.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == np else { throw InputError("--bounds: \(parts.count) entries, the model has \(np) parameters (\(model.parameterNames.joined(separator: ",")))") }
+        guard parts.count == np else { throw InputError.usage("--bounds: \(parts.count) entries, the model has \(np) parameters (\(model.parameterNames.joined(separator: ",")))") }
         var lower = [Double](), upper = [Double]()
         for (j, part) in parts.enumerated() {
             let sides = part.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard sides.count == 2 else { throw InputError("--bounds entry \(j + 1) '\(part)': write LOW:HIGH, e.g. 0: or 0:1 or :") }
+            guard sides.count == 2 else { throw InputError.usage("--bounds entry \(j + 1) '\(part)': write LOW:HIGH, e.g. 0: or 0:1 or :") }
             func side(_ s: String, _ empty: Double) throws -> Double {
                 if s.isEmpty { return empty }
-                guard let v = Double(s), !v.isNaN else { throw InputError("--bounds entry \(j + 1): '\(s)' is not a number") }
+                guard let v = Double(s), !v.isNaN else { throw InputError.usage("--bounds entry \(j + 1): '\(s)' is not a number") }
                 return v
             }
             let lo = try side(sides[0], -.infinity), hi = try side(sides[1], .infinity)
-            guard lo <= hi else { throw InputError("--bounds entry \(j + 1): low \(lo) > high \(hi)") }
+            guard lo <= hi else { throw InputError.usage("--bounds entry \(j + 1): low \(lo) > high \(hi)") }
             lower.append(lo); upper.append(hi)
         }
         return (lower, upper)
@@ -184,14 +205,17 @@ struct FitCommand: ParsableCommand {
 
     private func parseRanges(_ text: String, np: Int) throws -> [StartRange] {
         let parts = text.split(separator: ",").map(String.init)
-        guard parts.count == np else { throw InputError("--start-range: \(parts.count) entries, the model has \(np) parameters") }
+        guard parts.count == np else { throw InputError.usage("--start-range: \(parts.count) entries, the model has \(np) parameters") }
         return try parts.enumerated().map { j, part in
             let f = part.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
             guard f.count == 2 || (f.count == 3 && f[2] == "log"), let lo = Double(f[0]), let hi = Double(f[1]), lo.isFinite, hi.isFinite, lo <= hi else {
-                throw InputError("--start-range entry \(j + 1) '\(part)': write LOW:HIGH or LOW:HIGH:log with finite LOW <= HIGH")
+                throw InputError.usage("--start-range entry \(j + 1) '\(part)': write LOW:HIGH or LOW:HIGH:log with finite LOW <= HIGH")
             }
-            if f.count == 3 && !(lo > 0) { throw InputError("--start-range entry \(j + 1): a log range needs LOW > 0") }
-            return StartRange(lo, hi, logUniform: f.count == 3)
+            let range = StartRange(lo, hi, logUniform: f.count == 3)
+            if range.logUniform && !range.isValidLogRange {
+                throw InputError.usage("--start-range entry \(j + 1): a log range needs LOW and HIGH non-zero and of one sign")
+            }
+            return range
         }
     }
 
@@ -200,11 +224,11 @@ struct FitCommand: ParsableCommand {
         return try predict.split(separator: ";").map { point in
             let values = try point.split(separator: ",").map { s -> Double in
                 guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v.isFinite else {
-                    throw InputError("--predict: '\(s)' is not a finite number")
+                    throw InputError.usage("--predict: '\(s)' is not a finite number")
                 }
                 return v
             }
-            guard values.count == variables else { throw InputError("--predict: point '\(point)' has \(values.count) values; the model has \(variables) variable(s)") }
+            guard values.count == variables else { throw InputError.usage("--predict: point '\(point)' has \(values.count) values; the model has \(variables) variable(s)") }
             return values
         }
     }

@@ -12,6 +12,8 @@ struct FitReport {
     let result: SweepResult
     let selection: EngineSelection
     let predictions: [[Double]]
+    /// Where the random starts came from: "--start-range", "around --start", "the model's", "default [-1, 1]".
+    var rangeRule: String = "the model's"
 
     struct JSON: Encodable {
         struct Parameter: Encodable {
@@ -45,6 +47,8 @@ struct FitReport {
         var predictions: [Prediction]
         var startsReachedBest: Int
         var nearBestTolerance: Double
+        var startRanges: [String]
+        var startRangeRule: String
         var startStates: [String: Int]
         var allStates: [String: Int]
         var usableReplicates: Int
@@ -54,6 +58,9 @@ struct FitReport {
     }
 
     func predictionValues(_ parameters: [Double], _ x: [Double]) -> Double { model.value(parameters: parameters, at: x) }
+
+    /// The ranges random starts were drawn from, one per parameter.
+    var ranges: [StartRange] { plan.startRanges ?? model.parameters.map(\.startRange) }
 
     func json() -> JSON {
         let distributions = plan.bootstrap > 0 ? result.parameterDistributions() : nil
@@ -73,6 +80,7 @@ struct FitReport {
                                 bootstrap: plan.bootstrap > 0 ? Distribution(usable.map { predictionValues($0.parameters, x) }) : nil)
             },
             startsReachedBest: result.spread.reachedBest, nearBestTolerance: result.spread.tolerance,
+            startRanges: ranges.map(\.summary), startRangeRule: rangeRule,
             startStates: Dictionary(uniqueKeysWithValues: result.spread.states.map { ($0.state.description, $0.count) }),
             allStates: Dictionary(uniqueKeysWithValues: result.allStates.map { ($0.state.description, $0.count) }),
             usableReplicates: usable.count, meanIterations: result.spread.meanIterations, seconds: result.seconds,
@@ -106,6 +114,8 @@ struct FitReport {
             lines.append(t.render())
         }
         if plan.starts > 1 {
+            let described = zip(model.parameterNames, ranges).map { "\($0) \($1.summary)" }.joined(separator: ", ")
+            lines.append("start ranges (\(rangeRule)): \(described)")
             let states = result.spread.states.filter { $0.count > 0 }.map { "\($0.state) \($0.count)" }.joined(separator: ", ")
             lines.append("starts: \(result.spread.reachedBest) of \(plan.starts) reached the best objective (within \(plan.nearBestTolerance) relative); states: \(states); mean \(String(format: "%.1f", result.spread.meanIterations)) iterations")
         }

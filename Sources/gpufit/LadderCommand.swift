@@ -5,6 +5,7 @@ import FitSweep
 import Foundation
 import LadderFit
 import LadderReport
+import SafeOutput
 
 extension Intermediate: ExpressibleByArgument {}
 extension Step1Form: ExpressibleByArgument {}
@@ -148,10 +149,10 @@ struct LadderCommand: ParsableCommand {
     @Option(name: .long, help: "Checkpoints of that run the noise measures use.")
     var varianceLast: Int = 10
 
-    @Option(name: .long, help: "Write the results as JSON to this file (atomically).")
+    @Option(name: .long, help: "Write the results as JSON to this file (atomically; - for standard output, the tables then go to stderr).")
     var json: String?
 
-    @Option(name: .long, help: "Write the per-task, per-target table as CSV to this file (atomically).")
+    @Option(name: .long, help: "Write the per-task, per-target table as CSV to this file (atomically; - for standard output, the tables then go to stderr).")
     var csv: String?
 
     @Option(name: .long, help: "Write report.html and the figures as SVG into this folder.")
@@ -160,14 +161,17 @@ struct LadderCommand: ParsableCommand {
     @OptionGroup var engineOptions: EngineOptions
 
     func run() throws {
+        // Outputs are checked before anything is read or fitted; at most one of them may be standard output.
+        let outputs = try LadderOutputs(json: json, csv: csv, report: report)
+        let console = Console(quiet: engineOptions.quiet, progress: engineOptions.progress, dataOnStdout: outputs.dataOnStdout)
         let ladder = try input.load()
-        let selection = try engineOptions.select()
+        let selection = try engineOptions.select(console)
         let settings = sweep.settings(paper: methodOptions.paper)
         var fitter = LadderFitter(ladder: ladder, method: methodOptions.method, settings: settings, engine: selection.engine)
-        if let bar = Console.progress(label: "ladder", quiet: engineOptions.quiet) {
-            fitter.progress = { _, done, total in bar(done, total) }
+        let result = try console.fitting(label: "ladder", total: fitter.plannedFits) { progress in
+            fitter.progress = progress
+            return try fitter.run()
         }
-        let result = try fitter.run()
         let variance = try VarianceReport.analyse(ladder: ladder, runName: varianceRun, lastCheckpoints: varianceLast, result: result)
         var budgetResult: BudgetSweep?
         if let budget {
@@ -175,15 +179,33 @@ struct LadderCommand: ParsableCommand {
                                                engine: selection.engine, order: budget)
         }
         let output = LadderOutput(ladder: ladder, result: result, variance: variance, budget: budgetResult, selection: selection)
-        print(output.text())
-        if let json { try writeAtomically(try encodeJSON(output.json()), to: json) }
-        if let csv { try writeAtomically(output.csv(), to: csv) }
-        if let report {
+        console.summary(output.text())
+        try outputs.json?.write(try encodeJSON(output.json()))
+        try outputs.csv?.write(output.csv())
+        if let folder = outputs.report {
             try ReportWriter.write(ladder: ladder, method: methodOptions.method, result: result, variance: variance,
-                                   to: URL(fileURLWithPath: report), budget: budgetResult)
-            FileHandle.standardError.write(Data("report: \((report as NSString).appendingPathComponent("report.html"))\n".utf8))
+                                   to: folder, budget: budgetResult)
+            if !engineOptions.quiet { Console.stderr("report: \((folder.path as NSString).appendingPathComponent("report.html"))\n") }
         }
     }
+}
+
+/// The ladder's outputs, checked before the run: files or `-` (standard output, one of them at most).
+struct LadderOutputs {
+    let json: OutputTarget?
+    let csv: OutputTarget?
+    let report: OutputFolder?
+
+    init(json: String?, csv: String?, report: String?) throws {
+        self.json = try json.map { try OutputTarget($0, option: "--json") }
+        self.csv = try csv.map { try OutputTarget($0, option: "--csv") }
+        self.report = try report.map { try OutputFolder($0, option: "--report") }
+        if self.json?.isStandardOutput == true && self.csv?.isStandardOutput == true {
+            throw InputError.usage("--json - and --csv -: only one output can go to standard output")
+        }
+    }
+
+    var dataOnStdout: Bool { json?.isStandardOutput == true || csv?.isStandardOutput == true }
 }
 
 struct VarianceCommand: ParsableCommand {
@@ -203,21 +225,27 @@ struct VarianceCommand: ParsableCommand {
 
     @OptionGroup var sweep: LadderSweepOptions
 
-    @Option(name: .long, help: "Write the variance comparison as JSON to this file (atomically).")
+    @Option(name: .long, help: "Write the variance comparison as JSON to this file (atomically; - for standard output).")
     var json: String?
 
     @OptionGroup var engineOptions: EngineOptions
 
     func run() throws {
+        let output = try json.map { try OutputTarget($0, option: "--json") }
+        let console = Console(quiet: engineOptions.quiet, progress: engineOptions.progress, dataOnStdout: output?.isStandardOutput == true)
         let ladder = try input.load()
         var result: LadderResult?
         if sweep.bootstrap > 0 || sweep.starts > 1 {
-            let selection = try engineOptions.select()
-            result = try LadderFitter(ladder: ladder, method: methodOptions.method, settings: sweep.settings(paper: methodOptions.paper),
-                                      engine: selection.engine).run()
+            let selection = try engineOptions.select(console)
+            var fitter = LadderFitter(ladder: ladder, method: methodOptions.method, settings: sweep.settings(paper: methodOptions.paper),
+                                      engine: selection.engine)
+            result = try console.fitting(label: "variance", total: fitter.plannedFits) { progress in
+                fitter.progress = progress
+                return try fitter.run()
+            }
         }
         let report = try VarianceReport.analyse(ladder: ladder, runName: noiseRun, lastCheckpoints: last, result: result)
-        print(LadderOutput.varianceText(report, targets: ladder.targets.map(\.name)))
-        if let json { try writeAtomically(try encodeJSON(report), to: json) }
+        console.summary(LadderOutput.varianceText(report, targets: ladder.targets.map(\.name)))
+        try output?.write(try encodeJSON(report))
     }
 }
