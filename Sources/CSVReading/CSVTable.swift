@@ -11,7 +11,7 @@ public struct CSVTable: Sendable {
 
     public init(contentsOf url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw InputError("\(url.path): no such file; check the path")
+            throw InputError.missingInput("\(url.path): no such file; check the path")
         }
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {

@@ -80,7 +80,8 @@ public struct OutputTarget: Sendable, Equatable {
             let absolute = target.hasPrefix("/") ? target : (folder(of: path) as NSString).appendingPathComponent(target)
             return try resolve(absolute, option: option, given: given, depth: depth + 1)
         case S_IFREG:
-            guard access(path, W_OK) == 0 else {
+            // access() says yes to root for any file, so a file with no write bit at all is refused too.
+            guard access(path, W_OK) == 0, info.st_mode & 0o222 != 0 else {
                 throw fail(option, given, "is read-only; gpufit does not replace it (choose another name or make it writable)")
             }
             try checkFolder(of: path, option: option, given: given)

@@ -42,6 +42,8 @@ enum ExitStatus: Int32, CaseIterable {
         case is ExpressionError: self = .usage
         case is FitFailure: self = .fitFailed
         case is CleanExit, is ExitCode, is ValidationError: return nil
+        // argument-parser's own parse errors (help requests, unknown options) are internal types of its module.
+        case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."): return nil
         default: self = .internalError
         }
     }

@@ -19,6 +19,8 @@ struct FitCommand: ParsableCommand {
         Objective: sum of w r^2 (lsq) or of w Huber(r) (huber:DELTA), r = f - y or ln f - ln y (--log-residuals).
 
         Example: gpufit fit misra1a.csv --model misra1a --x x --y y --starts 1000 --bootstrap 200
+
+        \(ExitStatus.helpText)
         """)
 
     @Argument(help: "CSV file with a header line.")

@@ -50,7 +50,7 @@ struct LadderInputOptions: ParsableArguments {
         if let tasks {
             let wanted = Self.list(tasks)
             for t in wanted where ladder.runs.allSatisfy({ $0.tasks[t] == nil }) {
-                throw InputError("--tasks: unknown task '\(t)'; the data has \(Set(ladder.runs.flatMap { $0.tasks.keys }).sorted().joined(separator: ", "))")
+                throw InputError.usage("--tasks: unknown task '\(t)'; the data has \(Set(ladder.runs.flatMap { $0.tasks.keys }).sorted().joined(separator: ", "))")
             }
             ladder.tasks = wanted
         }
@@ -58,7 +58,7 @@ struct LadderInputOptions: ParsableArguments {
             let wanted = Self.list(targets)
             ladder.targets = try wanted.map { name in
                 guard let t = ladder.targets.first(where: { $0.name == name }) else {
-                    throw InputError("--targets: unknown target '\(name)'; known: \(ladder.targets.map(\.name).joined(separator: ", ")) (add others in a --config)")
+                    throw InputError.usage("--targets: unknown target '\(name)'; known: \(ladder.targets.map(\.name).joined(separator: ", ")) (add others in a --config)")
                 }
                 return t
             }
@@ -134,6 +134,8 @@ struct LadderCommand: ParsableCommand {
         Step 1 fits task loss L(N, D) = exp(a - alpha ln N) + exp(b - beta ln D) + E per task; step 2 fits \
         accuracy(L) as a sigmoid; the chained prediction is step 2 at step 1's predicted loss. Every fit runs \
         --starts start points (the paper's start among them) and --bootstrap resamples of the ladder runs.
+
+        \(ExitStatus.helpText)
         """)
 
     @OptionGroup var input: LadderInputOptions
@@ -212,7 +214,7 @@ struct VarianceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "variance",
         abstract: "Compare variance across tasks: checkpoint noise, bootstrap spread of predictions, multi-start spread.",
-        discussion: "With --bootstrap 0 --starts 1 only the checkpoint-noise table is computed (no fits).")
+        discussion: "With --bootstrap 0 --starts 1 only the checkpoint-noise table is computed (no fits).\n\n" + ExitStatus.helpText)
 
     @OptionGroup var input: LadderInputOptions
     @OptionGroup var methodOptions: MethodOptions

@@ -107,7 +107,9 @@ struct Console: Sendable {
         let display = ProgressDisplay(label: "reading \((file as NSString).lastPathComponent)", unit: .megabytes, total: size,
                                       read: { bytes.value }, terminal: Self.stderrIsTerminal)
         defer { display.stop() }
-        return try body { done, _ in bytes.value = done }
+        let value = try body { done, _ in bytes.value = done }
+        bytes.value = size
+        return value
     }
 }
 
@@ -122,7 +124,7 @@ final class ByteCounter: @unchecked Sendable {
 }
 
 /// One progress line on stderr, drawn from its own thread: on a terminal redrawn in place twice a second
-/// (done/total, rate, time left), off a terminal (--progress) one line every five seconds.
+/// (done/total, rate, time left), off a terminal (--progress) one line every two seconds and a last one.
 final class ProgressDisplay: @unchecked Sendable {
     enum Unit { case fits, megabytes }
 
@@ -150,7 +152,7 @@ final class ProgressDisplay: @unchecked Sendable {
     private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
 
     private func loop() {
-        let interval: Duration = terminal ? .milliseconds(500) : .seconds(5)
+        let interval: Duration = terminal ? .milliseconds(500) : .seconds(2)
         var lastDrawn = ContinuousClock.now
         while !isStopped {
             Thread.sleep(forTimeInterval: 0.1)
@@ -160,7 +162,7 @@ final class ProgressDisplay: @unchecked Sendable {
                 draw(final: false)
             }
         }
-        if terminal { Console.stderr("\r\u{1B}[K") } else if ContinuousClock.now - start >= .seconds(5) { draw(final: true) }
+        if terminal { Console.stderr("\r\u{1B}[K") } else { draw(final: true) }
         finished.signal()
     }
 
@@ -176,7 +178,7 @@ final class ProgressDisplay: @unchecked Sendable {
         case .fits: amount = String(format: "%d/%d fits (%.0f%%), %.0f fits/s", done, total, percent, rate)
         case .megabytes: amount = String(format: "%.0f/%.0f MB (%.0f%%), %.0f MB/s", Double(done) / 1e6, Double(total) / 1e6, percent, rate / 1e6)
         }
-        let remaining = final ? String(format: "done in %.0f s", seconds) : left.isFinite ? String(format: "%.0f s left", left) : "time left unknown"
+        let remaining = final ? (done == total ? "done" : "stopped") + String(format: " in %.1f s", seconds) : left.isFinite ? String(format: "%.0f s left", left) : "time left unknown"
         let line = "\(label): \(amount), \(remaining)"
         Console.stderr(terminal ? "\r\(line)\u{1B}[K" : line + "\n")
     }
