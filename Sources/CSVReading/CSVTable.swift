@@ -28,6 +28,14 @@ public struct CSVTable: Sendable {
         }
         header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
         guard !header.isEmpty, header != [""] else { throw InputError("\(source): empty file; expected a header line") }
+        // A repeated name would make every lookup take the first column silently.
+        var seen = [String: Int]()
+        for (i, name) in header.enumerated() {
+            if let first = seen[name] {
+                throw InputError("\(source):1: column '\(name)' appears twice (columns \(first + 1) and \(i + 1)); rename or drop one")
+            }
+            seen[name] = i
+        }
         rows = csv.rows
         for (i, row) in rows.enumerated() where row.count != header.count {
             throw InputError("\(source):\(i + 2): \(row.count) fields but the header has \(header.count)")

@@ -30,8 +30,9 @@ public struct LadderConfig: Codable, Sendable {
 
     public static func load(_ url: URL) throws -> LadderConfig {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw InputError("\(url.path): no such file; check the --config path")
+            throw InputError.missingInput("\(url.path): no such file; check the --config path")
         }
+        try checkKeys(data, source: url.path)
         do { return try JSONDecoder().decode(LadderConfig.self, from: data) } catch let DecodingError.dataCorrupted(context) {
             throw InputError("\(url.path): not valid JSON (\(context.debugDescription))")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
@@ -39,6 +40,30 @@ public struct LadderConfig: Codable, Sendable {
             throw InputError("\(url.path): '\(path)': \(context.debugDescription)")
         } catch {
             throw InputError("\(url.path): \(error)")
+        }
+    }
+
+    static let keys = ["tasks", "runs", "chance", "targets"]
+    static let targetKeys = ["name", "N", "D", "flops_per_token", "actual_loss", "actual_accuracy"]
+
+    /// A key the config does not know (a typo such as `taks`) would be ignored by the decoder and change
+    /// the run without a word: reject it, naming the nearest valid key.
+    static func checkKeys(_ data: Data, source: String) throws {
+        guard let top = try? JSONSerialization.jsonObject(with: data) else { return }  // the decoder reports bad JSON
+        guard let object = top as? [String: Any] else {
+            throw InputError("\(source): the config must be a JSON object with keys \(keys.joined(separator: ", "))")
+        }
+        func check(_ key: String, _ valid: [String], at path: String) throws {
+            guard !valid.contains(key) else { return }
+            let hint = NearestName.nearest(to: key, among: valid).map { "did you mean '\($0)'?" } ?? "valid keys are \(valid.joined(separator: ", "))"
+            throw InputError("\(source): unknown key '\(path)\(key)'; \(hint)")
+        }
+        for key in object.keys.sorted() { try check(key, keys, at: "") }
+        if let targets = object["targets"] as? [Any] {
+            for (i, target) in targets.enumerated() {
+                guard let fields = target as? [String: Any] else { continue }
+                for key in fields.keys.sorted() { try check(key, targetKeys, at: "targets[\(i)].") }
+            }
         }
     }
 
@@ -60,8 +85,13 @@ public struct LadderConfig: Codable, Sendable {
             result.tasks = tasks
         }
         if let chance {
-            for (task, value) in chance where !(value >= 0 && value < 1) {
-                throw InputError("config: chance for '\(task)' = \(value); must be in [0, 1)")
+            for (task, value) in chance.sorted(by: { $0.key < $1.key }) {
+                guard value >= 0 && value < 1 else { throw InputError("config: chance for '\(task)' = \(value); must be in [0, 1)") }
+                guard ladder.runs.contains(where: { $0.tasks[task] != nil }) else {
+                    let known = Set(ladder.runs.flatMap { $0.tasks.keys })
+                    let hint = NearestName.nearest(to: task, among: known).map { "did you mean '\($0)'?" } ?? "the data has \(known.sorted().joined(separator: ", "))"
+                    throw InputError("config: chance for unknown task '\(task)'; \(hint)")
+                }
             }
             result.chance.merge(chance) { $1 }
         }

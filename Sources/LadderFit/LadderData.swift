@@ -78,6 +78,8 @@ public struct Ladder: Sendable, Equatable {
     public var chance: [String: Double]
     /// Where the ladder came from, for reports.
     public var source: String
+    /// What the loader did that the user should know (rows sorted into step order, ...), one sentence each.
+    public var notes: [String] = []
 
     public init(runs: [LadderRun], targets: [LadderTarget], tasks: [String], chance: [String: Double] = [:], source: String) {
         self.runs = runs

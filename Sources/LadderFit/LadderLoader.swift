@@ -3,7 +3,8 @@ import Foundation
 
 /// Reads a ladder from the embedded data, a wide or long CSV, or a folder of OLMo per-run CSVs.
 ///
-/// Formats (all: one row per evaluated checkpoint, rows of a run in training order):
+/// Formats (all: one row per evaluated checkpoint; a run's rows may come in any order and are sorted by
+/// `step`, which the ladder's notes then say):
 /// - **Long CSV**: columns `run, N, D, step, task, loss, accuracy`; optional `taskce`, `c4_loss`,
 ///   `flops_per_token`, `role` (`ladder` or `target`); extra columns are ignored. One row per
 ///   (run, step, task).
@@ -43,17 +44,19 @@ public enum LadderLoader {
             (loss: try table.column("\(t):loss"), accuracy: try table.column("\(t):accuracy"),
              taskCE: table.hasColumn("\(t):taskce") ? try table.column("\(t):taskce") : nil)
         }
+        for cols in taskCols { try RowChecks.accuracyColumn(table, cols.accuracy) }
         var builder = RunBuilder(source: table.source)
         for row in table.rows.indices {
-            let name = table.string(row, runCol)
             let role = roleCol.map { table.string(row, $0) } ?? "ladder"
-            let step = try stepCol.flatMap { try table.optionalNumber(row, $0) } ?? Double(row)
-            try builder.begin(run: name, role: role, n: table.number(row, nCol), flops: flopsCol.flatMap { try table.optionalNumber(row, $0) },
-                              line: table.line(row))
-            builder.addCheckpoint(step: step, tokens: try table.number(row, dCol), c4: try c4Col.flatMap { try table.optionalNumber(row, $0) })
+            // An empty step (or no step column) leaves the checkpoint's place to its D (see RunBuilder).
+            let step = try stepCol.flatMap { table.string(row, $0).isEmpty ? nil : try RowChecks.step(table, row, $0) }
+            try builder.begin(run: table.string(row, runCol), role: role, n: RowChecks.positive(table, row, nCol),
+                              flops: flopsCol.flatMap { try RowChecks.optionalPositive(table, row, $0) }, line: table.line(row))
+            try builder.checkpoint(step: step, tokens: RowChecks.positive(table, row, dCol),
+                                   c4: c4Col.flatMap { try RowChecks.optionalPositive(table, row, $0) }, line: table.line(row), oneRowPerStep: true)
             for (t, cols) in zip(taskNames, taskCols) {
-                builder.set(task: t, loss: try table.optionalNumber(row, cols.loss), accuracy: try table.optionalNumber(row, cols.accuracy),
-                            taskCE: try cols.taskCE.flatMap { try table.optionalNumber(row, $0) })
+                try builder.set(task: t, loss: RowChecks.optionalPositive(table, row, cols.loss), accuracy: table.optionalNumber(row, cols.accuracy),
+                                taskCE: cols.taskCE.flatMap { try RowChecks.optionalPositive(table, row, $0) }, line: table.line(row))
             }
         }
         return try builder.ladder(tasks: wanted ?? taskNames, chance: chance)
@@ -69,91 +72,21 @@ public enum LadderLoader {
         let c4Col = table.hasColumn("c4_loss") ? try table.column("c4_loss") : nil
         let flopsCol = table.hasColumn("flops_per_token") ? try table.column("flops_per_token") : nil
         let roleCol = table.hasColumn("role") ? try table.column("role") : nil
+        try RowChecks.accuracyColumn(table, accCol)
         var builder = RunBuilder(source: table.source)
         var taskOrder = [String]()
         for row in table.rows.indices {
-            let name = table.string(row, runCol)
-            guard !name.isEmpty else { throw InputError("\(table.source):\(table.line(row)): column 'run' is empty") }
             let task = table.string(row, taskCol)
             guard !task.isEmpty else { throw InputError("\(table.source):\(table.line(row)): column 'task' is empty") }
             if !taskOrder.contains(task) { taskOrder.append(task) }
             let role = roleCol.map { table.string(row, $0) } ?? "ladder"
-            try builder.begin(run: name, role: role, n: table.number(row, nCol), flops: try flopsCol.flatMap { try table.optionalNumber(row, $0) },
-                              line: table.line(row))
-            let step = try table.number(row, stepCol)
-            if builder.currentStep != step {
-                builder.addCheckpoint(step: step, tokens: try table.number(row, dCol), c4: try c4Col.flatMap { try table.optionalNumber(row, $0) })
-            }
-            builder.set(task: task, loss: try table.number(row, lossCol), accuracy: try table.number(row, accCol),
-                        taskCE: try ceCol.flatMap { try table.optionalNumber(row, $0) })
+            try builder.begin(run: table.string(row, runCol), role: role, n: RowChecks.positive(table, row, nCol),
+                              flops: flopsCol.flatMap { try RowChecks.optionalPositive(table, row, $0) }, line: table.line(row))
+            try builder.checkpoint(step: RowChecks.step(table, row, stepCol), tokens: RowChecks.positive(table, row, dCol),
+                                   c4: c4Col.flatMap { try RowChecks.optionalPositive(table, row, $0) }, line: table.line(row), oneRowPerStep: false)
+            try builder.set(task: task, loss: RowChecks.positive(table, row, lossCol), accuracy: table.number(row, accCol),
+                            taskCE: ceCol.flatMap { try RowChecks.optionalPositive(table, row, $0) }, line: table.line(row))
         }
         return try builder.ladder(tasks: taskOrder, chance: [:])
-    }
-}
-
-/// Collects rows into runs, keeping runs and checkpoints in file order. A task value not given at a
-/// checkpoint stays nil (validation reports it if the method needs it).
-struct RunBuilder {
-    let source: String
-    var runs = [LadderRun]()
-    var roles = [String]()
-    var index = [String: Int]()
-    var current = -1
-    var currentStep: Double? { current >= 0 ? runs[current].steps.last : nil }
-
-    init(source: String) { self.source = source }
-
-    mutating func begin(run name: String, role: String, n: Double, flops: Double?, line: Int) throws {
-        guard role == "ladder" || role == "target" else {
-            throw InputError("\(source):\(line): role '\(role)' must be 'ladder' or 'target'")
-        }
-        if let i = index[name] {
-            if i != current && current >= 0 && runs[current].name != name {
-                // Rows of a run must be contiguous, so checkpoints stay in training order.
-                throw InputError("\(source):\(line): rows of run '\(name)' are not contiguous; keep each run's rows together in training order")
-            }
-            guard runs[i].n == n else { throw InputError("\(source):\(line): run '\(name)' has N = \(n) here but \(runs[i].n) above") }
-            current = i
-        } else {
-            guard n > 0 else { throw InputError("\(source):\(line): run '\(name)' has N = \(n); N must be > 0") }
-            index[name] = runs.count
-            runs.append(LadderRun(name: name, n: n, flopsPerToken: flops))
-            roles.append(role)
-            current = runs.count - 1
-        }
-    }
-
-    mutating func addCheckpoint(step: Double, tokens: Double, c4: Double?) {
-        runs[current].steps.append(step)
-        runs[current].tokens.append(tokens)
-        runs[current].c4Loss.append(c4)
-        for key in runs[current].tasks.keys {
-            runs[current].tasks[key]!.loss.append(nil)
-            runs[current].tasks[key]!.accuracy.append(nil)
-            runs[current].tasks[key]!.taskCE.append(nil)
-        }
-    }
-
-    mutating func set(task: String, loss: Double?, accuracy: Double?, taskCE: Double?) {
-        let count = runs[current].steps.count
-        if runs[current].tasks[task] == nil {
-            let empty = [Double?](repeating: nil, count: count)
-            runs[current].tasks[task] = TaskSeries(loss: empty, accuracy: empty, taskCE: empty)
-        }
-        runs[current].tasks[task]!.loss[count - 1] = loss
-        runs[current].tasks[task]!.accuracy[count - 1] = accuracy
-        runs[current].tasks[task]!.taskCE[count - 1] = taskCE
-    }
-
-    func ladder(tasks: [String], chance: [String: Double]) throws -> Ladder {
-        var ladderRuns = [LadderRun](), targets = [LadderTarget]()
-        for (run, role) in zip(runs, roles) {
-            if role == "target" {
-                targets.append(LadderTarget(name: run.name, n: run.n, d: run.finalTokens, flopsPerToken: run.flopsPerToken, run: run))
-            } else {
-                ladderRuns.append(run)
-            }
-        }
-        return Ladder(runs: ladderRuns, targets: targets, tasks: tasks, chance: chance, source: source)
     }
 }

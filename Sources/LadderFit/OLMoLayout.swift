@@ -49,25 +49,28 @@ public enum OLMoLayout {
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else {
             throw InputError("\(folder.path): no such folder; --olmo takes a folder of SIZE-MULTxC.csv files")
         }
+        var notes = [String]()
         let runs = try runNames.map { name -> LadderRun in
             let size = String(name.split(separator: "-").first ?? "")
             guard let n = parameters[size] else {
                 throw InputError("run '\(name)': unknown size '\(size)'; OLMo sizes are \(parameters.keys.sorted().joined(separator: ", ")) (use the long CSV format for other ladders)")
             }
             let file = folder.appendingPathComponent("\(name).csv")
-            return try readRun(file, name: name, n: n, flops: flopsPerToken[size], tasks: tasks)
+            return try readRun(file, name: name, n: n, flops: flopsPerToken[size], tasks: tasks, notes: &notes)
         }
         var targets = [LadderTarget]()
         for t in paperTargets {
             let file = folder.appendingPathComponent(t.file)
             guard FileManager.default.fileExists(atPath: file.path) else { continue }
-            let run = try readRun(file, name: t.name, n: parameters[t.size]!, flops: flopsPerToken[t.size], tasks: tasks)
+            let run = try readRun(file, name: t.name, n: parameters[t.size]!, flops: flopsPerToken[t.size], tasks: tasks, notes: &notes)
             targets.append(LadderTarget(name: t.name, n: run.n, d: t.d, flopsPerToken: run.flopsPerToken, run: run))
         }
-        return Ladder(runs: runs, targets: targets, tasks: tasks, chance: chance, source: folder.path)
+        var ladder = Ladder(runs: runs, targets: targets, tasks: tasks, chance: chance, source: folder.path)
+        ladder.notes = notes
+        return ladder
     }
 
-    static func readRun(_ url: URL, name: String, n: Double, flops: Double?, tasks: [String]) throws -> LadderRun {
+    static func readRun(_ url: URL, name: String, n: Double, flops: Double?, tasks: [String], notes: inout [String]) throws -> LadderRun {
         let table = try CSVTable(contentsOf: url)
         let stepCol = table.hasColumn("_step") ? try table.column("_step") : nil
         let tokensCol = table.hasColumn("throughput/total_tokens") ? try table.column("throughput/total_tokens") : nil
@@ -112,6 +115,26 @@ public enum OLMoLayout {
                 accuracy: try metric({ "eval/downstream/\($0)_rc_5shot_\(accuracySuffix)" }, required: true),
                 taskCE: try metric({ "eval/downstream_soft_log/\($0)_rc_5shot_soft_log" }, negate: true, required: false))
         }
-        return run
+        return try inStepOrder(run, source: url.path, notes: &notes)
+    }
+
+    /// The run with its checkpoints sorted by step (said in a note when they were not); a step that
+    /// appears twice fails naming both lines.
+    static func inStepOrder(_ run: LadderRun, source: String, notes: inout [String]) throws -> LadderRun {
+        let order = run.steps.indices.sorted { (run.steps[$0], $0) < (run.steps[$1], $1) }
+        for (a, b) in zip(order, order.dropFirst()) where run.steps[a] == run.steps[b] {
+            throw InputError("\(source):\(min(a, b) + 2): step \(fmtNumber(run.steps[a])) appears twice (lines \(min(a, b) + 2) and \(max(a, b) + 2)); keep one row per checkpoint")
+        }
+        guard order != Array(run.steps.indices) else { return run }
+        notes.append("\(source): rows are not in step order; the checkpoints were sorted by step")
+        var sorted = run
+        sorted.steps = order.map { run.steps[$0] }
+        sorted.tokens = order.map { run.tokens[$0] }
+        sorted.c4Loss = order.map { run.c4Loss[$0] }
+        for (task, series) in run.tasks {
+            sorted.tasks[task] = TaskSeries(loss: order.map { series.loss[$0] }, accuracy: order.map { series.accuracy[$0] },
+                                            taskCE: order.map { series.taskCE[$0] })
+        }
+        return sorted
     }
 }

@@ -24,36 +24,64 @@ public struct VarianceReport: Sendable, Codable {
     public struct Correlation: Sendable, Codable {
         public var measure: String
         public var target: String
-        public var spearman: Double
-        public var pearson: Double
+        /// nil when undefined (the measure or the error is the same for every task); `undefinedReason` says which.
+        public var spearman: Double?
+        public var pearson: Double?
         public var tasks: Int
+        public var undefinedReason: String?
     }
 
-    /// The run whose last checkpoints give the noise measures, and how many.
+    /// The option names that set the run and the checkpoint count, so messages name options that exist
+    /// (`ladder` has --variance-run/--variance-last, `variance` has --run/--last).
+    public struct OptionNames: Sendable {
+        public var run: String
+        public var last: String
+        public init(run: String, last: String) { self.run = run; self.last = last }
+        public static let ladder = OptionNames(run: "--variance-run", last: "--variance-last")
+        public static let variance = OptionNames(run: "--run", last: "--last")
+    }
+
+    /// The run whose last checkpoints give the noise measures, and how many were used.
     public var run: String
     public var lastCheckpoints: Int
-    /// Sorted by accuracy CV, noisiest first.
+    /// How many were asked for (more than `lastCheckpoints` when the run has fewer).
+    public var requestedCheckpoints: Int
+    /// Sorted by accuracy CV, noisiest first; empty when the run has fewer than 2 checkpoints.
     public var rows: [Row]
     public var correlations: [Correlation]
+    /// What the analysis had to do differently from what was asked, in words (printed as notes).
+    public var notes: [String]
 
     /// Checkpoint noise of every task present in `run` (population SD and CV over its last n rows, on raw
     /// unsmoothed values), joined with the fits' measures from `result` when given.
-    public static func analyse(ladder: Ladder, runName: String? = nil, lastCheckpoints n: Int = 10,
-                               result: LadderResult? = nil) throws -> VarianceReport {
+    /// A run with fewer checkpoints than asked for uses all it has (said in `notes`); with fewer than 2 the
+    /// table is empty (and `requireRows` makes that an error, for the `variance` command whose whole output it is).
+    public static func analyse(ladder: Ladder, runName: String? = nil, lastCheckpoints requested: Int = 10,
+                               result: LadderResult? = nil, options: OptionNames = .ladder,
+                               requireRows: Bool = false) throws -> VarianceReport {
         let runs = ladder.runs + ladder.targets.compactMap(\.run)
         let run: LadderRun
         if let runName {
             guard let r = runs.first(where: { $0.name == runName }) else {
-                throw InputError("no run '\(runName)' for the variance analysis; runs are \(runs.map(\.name).joined(separator: ", "))")
+                throw InputError.usage("\(options.run) \(runName): no such run; runs are \(runs.map(\.name).joined(separator: ", "))")
             }
             run = r
         } else {
             guard let r = ladder.largestRun else { throw InputError("\(ladder.source): no ladder runs") }
             run = r
         }
-        guard n >= 2 else { throw InputError("--last \(n): the variance needs at least 2 checkpoints") }
-        guard run.checkpointCount >= n else {
-            throw InputError("run '\(run.name)' has \(run.checkpointCount) checkpoints; --last \(n) needs at least that many")
+        guard requested >= 2 else { throw InputError.usage("\(options.last) \(requested): the checkpoint noise needs at least 2 checkpoints") }
+        var notes = [String]()
+        let n = min(requested, run.checkpointCount)
+        if n < 2 {
+            let message = "run '\(run.name)' has \(run.checkpointCount) checkpoint(s); the checkpoint noise needs at least 2 (choose another run with \(options.run))"
+            if requireRows { throw InputError(message) }
+            notes.append(message + "; the variance table is left out")
+            return VarianceReport(run: run.name, lastCheckpoints: run.checkpointCount, requestedCheckpoints: requested, rows: [],
+                                  correlations: [], notes: notes)
+        }
+        if n < requested {
+            notes.append("run '\(run.name)' has \(run.checkpointCount) checkpoints; the checkpoint noise uses all \(n) (\(options.last) \(requested) asked for more)")
         }
         let taskNames = ladder.tasks + run.tasks.keys.filter { !ladder.tasks.contains($0) }.sorted()
         var rows = [Row]()
@@ -92,10 +120,24 @@ public struct VarianceReport: Sendable, Codable {
                     return (m, e)
                 }
                 guard pairs.count >= 3 else { continue }
-                correlations.append(Correlation(measure: name, target: target, spearman: spearmanCorrelation(pairs.map(\.0), pairs.map(\.1)),
-                                                pearson: pearsonCorrelation(pairs.map(\.0), pairs.map(\.1)), tasks: pairs.count))
+                correlations.append(correlation(name, target: target, measures: pairs.map(\.0), errors: pairs.map(\.1)))
             }
         }
-        return VarianceReport(run: run.name, lastCheckpoints: n, rows: rows, correlations: correlations)
+        return VarianceReport(run: run.name, lastCheckpoints: n, requestedCheckpoints: requested, rows: rows,
+                              correlations: correlations, notes: notes)
+    }
+
+    /// A correlation, or n/a with the reason when one side is the same for every task (e.g. starts reaching
+    /// the best under --paper, where every fit has one start).
+    static func correlation(_ measure: String, target: String, measures: [Double], errors: [Double]) -> Correlation {
+        var reason: String?
+        if Set(measures).count < 2 { reason = "\(measure) is the same for every task" }
+        else if Set(errors).count < 2 { reason = "|error| at \(target) is the same for every task" }
+        var c = Correlation(measure: measure, target: target, spearman: nil, pearson: nil, tasks: measures.count, undefinedReason: reason)
+        if reason == nil {
+            let s = spearmanCorrelation(measures, errors), p = pearsonCorrelation(measures, errors)
+            if s.isFinite && p.isFinite { c.spearman = s; c.pearson = p } else { c.undefinedReason = "not defined for these values" }
+        }
+        return c
     }
 }

@@ -32,7 +32,9 @@ extension ReportFigures {
     /// step 1, step 2 (or the single-step law) and the multi-start landscape; the budget sweep last.
     public static func all(ladder: Ladder, method: LadderMethod, result: LadderResult, variance: VarianceReport,
                            budget: BudgetSweep? = nil) throws -> [Figure] {
-        var figures = [forest(ladder: ladder, result: result), self.variance(variance, targets: ladder.targets.map(\.name))]
+        var figures = [forest(ladder: ladder, result: result)]
+        // A run with fewer than 2 checkpoints has no noise to draw (the section says why).
+        if !variance.rows.isEmpty { figures.append(self.variance(variance, targets: ladder.targets.map(\.name))) }
         for task in result.tasks {
             if task.step1 != nil || task.singleStep != nil { figures.append(try step1(ladder: ladder, method: method, task: task)) }
             if task.step2 != nil { figures.append(try step2(ladder: ladder, method: method, task: task)) }
@@ -160,7 +162,7 @@ enum ReportHTML {
         parts += ["--bootstrap", String(info.bootstrap), "--seed", String(info.seed)]
         parts += ["--tasks", result.tasks.map(\.task).joined(separator: ",")]
         parts += ["--targets", info.targets.joined(separator: ",")]
-        parts += ["--variance-run", variance.run, "--variance-last", String(variance.lastCheckpoints)]
+        parts += ["--variance-run", variance.run, "--variance-last", String(variance.requestedCheckpoints)]
         if let budget { parts += ["--budget", budget.order.rawValue] }
         parts += ["--report", "DIR"]
         return parts.joined(separator: " ")
@@ -270,6 +272,8 @@ enum ReportHTML {
     }
 
     static func varianceTable(_ v: VarianceReport, targets: [String]) -> String {
+        let notes = v.notes.map { "<p class=\"note\">\(e($0)).</p>\n" }.joined()
+        if v.rows.isEmpty { return notes }
         let withFits = v.rows.contains { !$0.predictionSD.isEmpty || $0.step1ReachedBest != nil }
         var header = ["task", "loss SD", "loss CV", "acc SD", "acc CV"]
         if withFits { header += targets.map { "\($0) boot SD" } + ["step 1 at best", "step 2 at best"] + targets.map { "\($0) |err|" } }
@@ -283,16 +287,20 @@ enum ReportHTML {
             return row
         }
         var out = "<p class=\"note\">Checkpoint noise over the last \(v.lastCheckpoints) checkpoints of \(e(v.run)) (population SD; CV = SD / mean), noisiest first"
-            + (withFits ? "; boot SD and |err| in accuracy points." : ".") + "</p>\n" + table(header, rows)
+            + (withFits ? "; boot SD and |err| in accuracy points." : ".") + "</p>\n" + notes + table(header, rows)
         if !v.correlations.isEmpty {
             let measures = Set(v.correlations.map(\.measure)).sorted()
             let corr = measures.map { measure in
                 [measure] + targets.map { target in
-                    v.correlations.first { $0.measure == measure && $0.target == target }
-                        .map { String(format: "%+.2f; %+.2f (%d tasks)", $0.spearman, $0.pearson, $0.tasks) } ?? "-"
+                    v.correlations.first { $0.measure == measure && $0.target == target }.map { c in
+                        guard let s = c.spearman, let p = c.pearson else { return "n/a" }
+                        return String(format: "%+.2f; %+.2f (%d tasks)", s, p, c.tasks)
+                    } ?? "-"
                 }
             }
             out += "\n<p class=\"note\">Correlation of each measure with |error| across tasks (Spearman; Pearson):</p>\n" + table(["measure"] + targets, corr)
+            let reasons = Set(v.correlations.compactMap(\.undefinedReason)).sorted()
+            if !reasons.isEmpty { out += "\n<p class=\"note\">n/a: \(e(reasons.joined(separator: "; ")))</p>" }
         }
         return out
     }

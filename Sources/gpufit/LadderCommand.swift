@@ -32,6 +32,13 @@ struct LadderInputOptions: ParsableArguments {
         if data != nil && olmo != nil { throw ValidationError("give --data or --olmo, not both") }
     }
 
+    /// The ladder, with what the loader had to do (rows sorted by step, ...) said as notes on stderr.
+    func load(_ console: Console) throws -> Ladder {
+        let ladder = try load()
+        for note in ladder.notes { console.note(note) }
+        return ladder
+    }
+
     func load() throws -> Ladder {
         var ladder: Ladder
         let config = try config.map { try LadderConfig.load(URL(fileURLWithPath: $0)) }
@@ -166,7 +173,9 @@ struct LadderCommand: ParsableCommand {
         // Outputs are checked before anything is read or fitted; at most one of them may be standard output.
         let outputs = try LadderOutputs(json: json, csv: csv, report: report)
         let console = Console(quiet: engineOptions.quiet, progress: engineOptions.progress, dataOnStdout: outputs.dataOnStdout)
-        let ladder = try input.load()
+        let ladder = try input.load(console)
+        // The variance options are checked before the fit (a typo in --variance-run must not cost the run).
+        _ = try VarianceReport.analyse(ladder: ladder, runName: varianceRun, lastCheckpoints: varianceLast)
         let selection = try engineOptions.select(console)
         let settings = sweep.settings(paper: methodOptions.paper)
         var fitter = LadderFitter(ladder: ladder, method: methodOptions.method, settings: settings, engine: selection.engine)
@@ -174,6 +183,7 @@ struct LadderCommand: ParsableCommand {
             fitter.progress = progress
             return try fitter.run()
         }
+        try Self.requireUsableFits(result)
         let variance = try VarianceReport.analyse(ladder: ladder, runName: varianceRun, lastCheckpoints: varianceLast, result: result)
         var budgetResult: BudgetSweep?
         if let budget {
@@ -188,6 +198,20 @@ struct LadderCommand: ParsableCommand {
             try ReportWriter.write(ladder: ladder, method: methodOptions.method, result: result, variance: variance,
                                    to: folder, budget: budgetResult)
             if !engineOptions.quiet { Console.stderr("report: \((folder.path as NSString).appendingPathComponent("report.html"))\n") }
+        }
+    }
+}
+
+extension LadderCommand {
+    /// A task whose step found no usable fit fails the run (exit 1) with the task, the step and the states,
+    /// instead of a table of NaN.
+    static func requireUsableFits(_ result: LadderResult) throws {
+        for task in result.tasks {
+            for (step, fit) in [("step 1", task.step1), ("step 2", task.step2), ("single step", task.singleStep)] {
+                guard let fit, !fit.state.isUsable else { continue }
+                let states = fit.startStates.filter { $0.count > 0 }.map { "\($0.state) \($0.count)" }.joined(separator: ", ")
+                throw FitFailure("task '\(task.task)' \(step): no start reached a usable fit (\(fit.starts) start(s): \(states)); check the task's values in the ladder data")
+            }
         }
     }
 }
@@ -235,7 +259,8 @@ struct VarianceCommand: ParsableCommand {
     func run() throws {
         let output = try json.map { try OutputTarget($0, option: "--json") }
         let console = Console(quiet: engineOptions.quiet, progress: engineOptions.progress, dataOnStdout: output?.isStandardOutput == true)
-        let ladder = try input.load()
+        let ladder = try input.load(console)
+        _ = try VarianceReport.analyse(ladder: ladder, runName: noiseRun, lastCheckpoints: last, options: .variance, requireRows: true)
         var result: LadderResult?
         if sweep.bootstrap > 0 || sweep.starts > 1 {
             let selection = try engineOptions.select(console)
@@ -246,7 +271,8 @@ struct VarianceCommand: ParsableCommand {
                 return try fitter.run()
             }
         }
-        let report = try VarianceReport.analyse(ladder: ladder, runName: noiseRun, lastCheckpoints: last, result: result)
+        let report = try VarianceReport.analyse(ladder: ladder, runName: noiseRun, lastCheckpoints: last, result: result,
+                                                options: .variance, requireRows: true)
         console.summary(LadderOutput.varianceText(report, targets: ladder.targets.map(\.name)))
         try output?.write(try encodeJSON(report))
     }

@@ -118,7 +118,9 @@ struct LadderOutput {
     }
 
     static func varianceText(_ v: VarianceReport, targets: [String]) -> String {
+        if v.rows.isEmpty { return (["Variance across tasks: not computed"] + v.notes.map { "(\($0))" }).joined(separator: "\n") }
         var out = ["Variance across tasks (checkpoint noise over the last \(v.lastCheckpoints) checkpoints of \(v.run); noisiest first)"]
+        out += v.notes.map { "(\($0))" }
         let withFits = v.rows.contains { !$0.predictionSD.isEmpty || $0.step1ReachedBest != nil }
         var header = ["task", "loss SD", "loss CV", "acc SD", "acc CV"]
         if withFits { header += targets.map { "\($0) boot SD" } + ["step 1 at best", "step 2 at best"] + targets.map { "\($0) |err|" } }
@@ -139,13 +141,19 @@ struct LadderOutput {
             var t = TextTable(["measure"] + targets)
             for measure in Set(v.correlations.map(\.measure)).sorted() {
                 t.add([measure] + targets.map { target in
-                    v.correlations.first { $0.measure == measure && $0.target == target }
-                        .map { String(format: "%+.2f; %+.2f", $0.spearman, $0.pearson) } ?? "-"
+                    v.correlations.first { $0.measure == measure && $0.target == target }.map(correlationText) ?? "-"
                 })
             }
             out.append(t.render())
+            let reasons = Set(v.correlations.compactMap(\.undefinedReason)).sorted()
+            if !reasons.isEmpty { out.append("(n/a: \(reasons.joined(separator: "; ")))") }
         }
         return out.joined(separator: "\n")
+    }
+
+    static func correlationText(_ c: VarianceReport.Correlation) -> String {
+        guard let s = c.spearman, let p = c.pearson else { return "n/a" }
+        return String(format: "%+.2f; %+.2f", s, p)
     }
 
     func budgetText(_ b: BudgetSweep) -> String {
