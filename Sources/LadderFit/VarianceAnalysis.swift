@@ -129,7 +129,7 @@ public struct VarianceReport: Sendable, Codable {
 
     /// A correlation, or n/a with the reason when one side is the same for every task (e.g. starts reaching
     /// the best under --paper, where every fit has one start).
-    static func correlation(_ measure: String, target: String, measures: [Double], errors: [Double]) -> Correlation {
+    public static func correlation(_ measure: String, target: String, measures: [Double], errors: [Double]) -> Correlation {
         var reason: String?
         if Set(measures).count < 2 { reason = "\(measure) is the same for every task" }
         else if Set(errors).count < 2 { reason = "|error| at \(target) is the same for every task" }
