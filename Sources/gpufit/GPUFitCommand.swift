@@ -21,7 +21,13 @@ struct GPUFitCommand: ParsableCommand {
     /// Parses, runs, and maps every error to one line on stderr and its documented exit status.
     static func main() {
         let command: ParsableCommand
-        do { command = try parseAsRoot() } catch { exit(withError: error) }  // usage errors: argument-parser's text, exit 64
+        do { command = try parseAsRoot() } catch {
+            // --help and --version keep argument-parser's handling; a usage error is one `error:` line (exit 64).
+            let status = exitCode(for: error)
+            if status == .success { exit(withError: error) }
+            FileHandle.standardError.write(Data("error: \(message(for: error))\n(--help lists the options)\n".utf8))
+            Foundation.exit(status.rawValue)
+        }
         do {
             var command = command
             try command.run()
