@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "FitModels", dependencies: ["Kernels"], swiftSettings: engineSettings),
         // Layer 1b: models typed at run time as expressions, differentiated symbolically.
         .target(name: "ModelExpressions", dependencies: ["FitModels"]),
-        // Layer 2a: the CPU engine's eight-fits-per-vector loop, one source in two builds (see above).
+        // Layer 2a: the CPU engine's sixteen-fits-per-vector loop, one source in two builds (see above).
         .target(name: "FitLanes", dependencies: ["FitModels"], swiftSettings: engineSettings),
         .target(name: "FitLanesAVX2", dependencies: ["FitModels"], swiftSettings: avx2Settings),
         // CPUID: may this processor run FitLanesAVX2?
@@ -73,7 +73,7 @@ let package = Package(
         // Layer 4: the two-step task scaling law on a model ladder.
         .target(name: "LadderFit", dependencies: ["CSVReading", "FitSweep", "FitEngine", "FitModels"]),
         // Figures and the self-contained HTML report of a ladder run (SVG, no scripts, no network).
-        .target(name: "LadderReport", dependencies: ["CSVReading", "SafeOutput", "LadderFit", "FitSweep", "FitEngine"]),
+        .target(name: "LadderReport", dependencies: ["CSVReading", "SafeOutput", "LadderFit", "FitSweep", "FitModels"]),
         // The command line.
         .executableTarget(
             name: "gpufit",

@@ -47,7 +47,9 @@ public enum EngineSelector {
     /// A device that cannot be opened, or lacks fp64 when fp64 was asked for, falls back: to fp32 on that
     /// device with a warning if it lacks fp64, to the CPU engine with a warning otherwise, or, with
     /// `fallback == false`, throws.
-    public static func select(_ choice: DeviceChoice, precision: Precision, fallback: Bool = true) throws -> EngineSelection {
+    /// `onFallback` is told, once, why a run that started on the OpenCL device moved to the CPU engine.
+    public static func select(_ choice: DeviceChoice, precision: Precision, fallback: Bool = true,
+                              onFallback: @escaping @Sendable (String) -> Void = FallbackEngine.warnOnStderr) throws -> EngineSelection {
         func cpu(_ why: String?) -> EngineSelection {
             EngineSelection(engine: CPUEngine(), requested: choice, requestedPrecision: precision, warning: why)
         }
@@ -61,7 +63,7 @@ public enum EngineSelector {
                 return cpu("\(error); running on the CPU engine")
             case .success(let devices):
                 guard let gpu = devices.first(where: { $0.type == "gpu" }) else { return cpu(nil) }
-                return try open(gpu, choice: choice, precision: precision, fallback: fallback)
+                return try open(gpu, choice: choice, precision: precision, fallback: fallback, onFallback: onFallback)
             }
         case .openCL(let index):
             switch OpenCLRuntime.devices() {
@@ -72,12 +74,13 @@ public enum EngineSelector {
                 guard let device = devices.first(where: { $0.index == index }) else {
                     throw FitError.noSuchDevice("no OpenCL device \(index); devices are 0...\(devices.count - 1) (see `gpufit devices`), or use --device cpu")
                 }
-                return try open(device, choice: choice, precision: precision, fallback: fallback)
+                return try open(device, choice: choice, precision: precision, fallback: fallback, onFallback: onFallback)
             }
         }
     }
 
-    private static func open(_ device: OpenCLDevice, choice: DeviceChoice, precision: Precision, fallback: Bool) throws -> EngineSelection {
+    private static func open(_ device: OpenCLDevice, choice: DeviceChoice, precision: Precision, fallback: Bool,
+                             onFallback: @escaping @Sendable (String) -> Void) throws -> EngineSelection {
         var used = precision
         var warning: String?
         if precision == .fp64 && !device.fp64 {
@@ -86,7 +89,7 @@ public enum EngineSelector {
         }
         do {
             let engine = try OpenCLEngine(device: device, precision: used)
-            let wrapped: any FitEngine = fallback ? FallbackEngine(primary: engine) : engine
+            let wrapped: any FitEngine = fallback ? FallbackEngine(primary: engine, onFallback: onFallback) : engine
             return EngineSelection(engine: wrapped, requested: choice, requestedPrecision: precision, warning: warning)
         } catch {
             if !fallback { throw error }
@@ -104,11 +107,17 @@ public final class FallbackEngine: FitEngine, @unchecked Sendable {
     private let lock = NSLock()
     private var failure: String?
     /// Called once, with the reason, when the run moves to the CPU engine.
-    public var onFallback: @Sendable (String) -> Void = { message in
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    private let onFallback: @Sendable (String) -> Void
+
+    public init(primary: any FitEngine, onFallback: @escaping @Sendable (String) -> Void = FallbackEngine.warnOnStderr) {
+        self.primary = primary
+        self.onFallback = onFallback
     }
 
-    public init(primary: any FitEngine) { self.primary = primary }
+    /// The default report: one `warning:` line on stderr.
+    public static let warnOnStderr: @Sendable (String) -> Void = { message in
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
 
     public var label: String {
         lock.lock(); defer { lock.unlock() }

@@ -5,8 +5,6 @@ import FitModels
 /// what the processor supports. The switch names each built-in model so that the worker loop is
 /// specialised, and compiled with this module's instruction set, for it.
 public enum LaneEngine {
-    /// Runs one worker: fits from `feed` until the batch is used up, results into `job`'s outputs. Returns
-    /// false (and runs nothing) for a model this engine has no specialisation for.
     /// Whether this build was compiled for AVX2 and FMA (the FitLanesAVX2 module on an x86-64 host).
     #if GPUFIT_AVX2_BUILD
     public static let isAVX2Build = true
@@ -19,6 +17,8 @@ public enum LaneEngine {
         model is LossLawModel || model is SigmoidModel || model is ComputeLawModel || model is SingleStepModel
     }
 
+    /// Runs one worker: fits from `feed` until the batch is used up, results into `job`'s outputs. Returns
+    /// false (and runs nothing) for a model this engine has no specialisation for.
     public static func runWorker(model: any VectorizedFitModel, job: LaneJob, feed: inout FitFeed) -> Bool {
         switch model {
         case let m as LossLawModel: run(m, job, &feed)

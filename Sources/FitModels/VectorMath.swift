@@ -1,6 +1,6 @@
 /// exp and log on a vector of doubles (`Lanes`) at once, for the CPU engine's vectorised point loop (libm has no vector
 /// entry points Swift can call portably). Both are accurate to about 1 ulp on their whole finite range;
-/// the models that use them are checked against the scalar libm versions in VectorizedModelTests.
+/// the models that use them are checked against the scalar libm versions in VectorizedPassTests (vectorExpAndLogMatchLibm, laneModelsMatchOneFitModels).
 
 #if canImport(Glibc)
 import Glibc

@@ -14,7 +14,7 @@ public struct SweepPlan: Sendable {
     /// A given start point; when set it is start 0 of every replicate, the rest are random.
     public var givenStart: [Double]? = nil
     /// Fits per engine call: bounds host and device memory whatever the total.
-    public var chunkSize: Int = 1 << 18
+    public var chunkSize: Int = SweepPlan.defaultChunkSize
     /// A start "reached the best" when its objective <= best * (1 + nearBestTolerance).
     public var nearBestTolerance: Double = 1e-6
     /// Objectives of replicate 0 kept for the multi-start landscape (an evenly spaced subset beyond this).
@@ -22,13 +22,16 @@ public struct SweepPlan: Sendable {
 
     public init() {}
 
+    /// The limits and defaults every command shows and checks (one home: the CLI's options use these).
+    public static let startsLimit = 1...100_000_000
+    public static let bootstrapLimit = 0...10_000_000
+    public static let defaultChunkSize = 1 << 18
+
     public var totalFits: Int { starts * (bootstrap + 1) }
 
     public func validate(parameterCount: Int) throws {
         func fail(_ m: String) -> FitError { FitError.invalidOption(m) }
-        guard starts >= 1 && starts <= 100_000_000 else { throw fail("starts = \(starts); must be in 1...100000000") }
-        guard bootstrap >= 0 && bootstrap <= 10_000_000 else { throw fail("bootstrap = \(bootstrap); must be in 0...10000000") }
-        guard chunkSize >= 1 else { throw fail("chunk size = \(chunkSize); must be >= 1") }
+        if let message = Self.check(starts: starts, bootstrap: bootstrap, chunkSize: chunkSize) { throw fail(message) }
         if let r = startRanges {
             guard r.count == parameterCount else { throw fail("start ranges: \(r.count) given, model has \(parameterCount) parameters") }
             for (j, range) in r.enumerated() {
@@ -42,6 +45,14 @@ public struct SweepPlan: Sendable {
             guard s.count == parameterCount else { throw fail("start has \(s.count) values; model has \(parameterCount) parameters") }
             guard s.allSatisfy(\.isFinite) else { throw fail("start has a non-finite value") }
         }
+    }
+
+    /// What is wrong with these sizes, in the CLI's option names, or nil.
+    public static func check(starts: Int, bootstrap: Int, chunkSize: Int) -> String? {
+        if !startsLimit.contains(starts) { return "--starts \(starts): must be >= \(startsLimit.lowerBound) and <= \(startsLimit.upperBound)" }
+        if !bootstrapLimit.contains(bootstrap) { return "--bootstrap \(bootstrap): must be >= \(bootstrapLimit.lowerBound) and <= \(bootstrapLimit.upperBound)" }
+        if chunkSize < 1 { return "--chunk-size \(chunkSize): must be >= 1" }
+        return nil
     }
 
     /// Start point of (replicate, start), a pure function of the seed and those two integers.

@@ -10,12 +10,15 @@ public struct LadderSettings: Sendable {
     public var starts = 16
     public var bootstrap = 100
     public var seed: UInt64 = 0
-    public var chunkSize = 1 << 18
+    public var chunkSize = SweepPlan.defaultChunkSize
     /// The paper's procedure exactly: the published single start, no multi-start.
     public var paper = false
     public var version = "dev"
 
     public init() {}
+
+    /// Starts each fit runs: one under `paper`, else `starts` (the one place `paper` overrides it).
+    public var effectiveStarts: Int { paper ? 1 : starts }
 }
 
 /// Fits the two-step law per task and predicts each target, with bootstrap over ladder runs.
@@ -68,7 +71,7 @@ public struct LadderFitter {
         let elapsed = ContinuousClock.now - clock
         let info = LadderRunInfo(
             source: ladder.source, runs: ladder.runs.map(\.name), targets: ladder.targets.map(\.name), method: method,
-            starts: settings.paper ? 1 : settings.starts, bootstrap: settings.bootstrap, seed: settings.seed, paper: settings.paper,
+            starts: settings.effectiveStarts, bootstrap: settings.bootstrap, seed: settings.seed, paper: settings.paper,
             engine: engine.label, version: settings.version, fits: fits,
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
         return LadderResult(info: info, tasks: tasks)
@@ -87,7 +90,7 @@ public struct LadderFitter {
 
     func plan(start: [Double], ranges: [StartRange]?) -> SweepPlan {
         var plan = SweepPlan()
-        plan.starts = settings.paper ? 1 : settings.starts
+        plan.starts = settings.effectiveStarts
         plan.bootstrap = settings.bootstrap
         plan.seed = settings.seed
         plan.chunkSize = settings.chunkSize

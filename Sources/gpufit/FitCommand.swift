@@ -44,8 +44,8 @@ struct FitCommand: ParsableCommand {
     @Option(name: .customLong("weight"), help: "Column of per-point weights (>= 0).")
     var weightColumn: String?
 
-    @Option(name: .long, help: "lsq, or huber:DELTA.")
-    var loss: String = "lsq"
+    @Option(name: .long, help: "lsq, or huber:DELTA. (default: lsq)", transform: Loss.argument)
+    var loss: Loss = .leastSquares
 
     @Flag(name: .long, help: "Fit ln f against ln y (needs f > 0 and y > 0).")
     var logResiduals = false
@@ -86,7 +86,6 @@ struct FitCommand: ParsableCommand {
         let xNames = xColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let fitModel = try resolveModel(variables: xNames)
         let np = fitModel.parameterCount
-        guard let parsedLoss = Loss(parsing: loss) else { throw InputError.usage("--loss '\(loss)': use lsq or huber:DELTA with DELTA > 0") }
         let (lower, upper) = try parseBounds(np: np, model: fitModel)
         let givenStart = try start.map { try parseNumbers($0, count: np, what: "--start") }
         let ranges = try startRange.map { try parseRanges($0, np: np) }
@@ -97,7 +96,7 @@ struct FitCommand: ParsableCommand {
         var columns = xNames + [yColumn]
         if let groupColumn { columns.append(groupColumn) }
         if let weightColumn { columns.append(weightColumn) }
-        let table = try console.reading(file) { _ in try CSVTable(contentsOf: URL(fileURLWithPath: file)) }
+        let table = try CSVTable(contentsOf: URL(fileURLWithPath: file))
         let xIndex = try xNames.map { try table.column($0) }
         let yIndex = try table.column(yColumn)
         let gIndex = try groupColumn.map { try table.column($0) }
@@ -130,7 +129,7 @@ struct FitCommand: ParsableCommand {
         options.maxIterations = maxIterations
         let problem = try FitProblem(
             model: fitModel, points: points, y: y, weights: wIndex == nil ? nil : weights,
-            groups: gIndex == nil ? nil : groups, loss: parsedLoss, residualSpace: logResiduals ? .log : .linear,
+            groups: gIndex == nil ? nil : groups, loss: loss, residualSpace: logResiduals ? .log : .linear,
             lower: lower, upper: upper, options: options)
 
         var plan = SweepPlan()

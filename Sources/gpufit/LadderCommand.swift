@@ -113,12 +113,10 @@ struct LadderSweepOptions: ParsableArguments {
     var seed: UInt64 = 0
 
     @Option(name: .long, help: "Fits per engine call (bounds memory; does not change results).")
-    var chunkSize: Int = 1 << 16
+    var chunkSize: Int = SweepPlan.defaultChunkSize
 
     func validate() throws {
-        if starts < 1 { throw ValidationError("--starts \(starts): must be at least 1") }
-        if bootstrap < 0 { throw ValidationError("--bootstrap \(bootstrap): must be 0 or more") }
-        if chunkSize < 1 { throw ValidationError("--chunk-size \(chunkSize): must be at least 1") }
+        if let message = SweepPlan.check(starts: starts, bootstrap: bootstrap, chunkSize: chunkSize) { throw ValidationError(message) }
     }
 
     func settings(paper: Bool) -> LadderSettings {

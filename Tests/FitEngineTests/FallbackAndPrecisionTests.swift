@@ -29,9 +29,8 @@ final class Messages: @unchecked Sendable {
         guard case .success(let devices) = OpenCLRuntime.devices(), let device = devices.first(where: \.fp64) else { return }
         let data = try NISTData(name: "Misra1a")
         let problem = try FitProblem(model: BrokenKernelModel(), points: data.x, y: data.y)
-        let engine = FallbackEngine(primary: try OpenCLEngine(device: device, precision: .fp64))
         let messages = Messages()
-        engine.onFallback = { messages.add($0) }
+        let engine = FallbackEngine(primary: try OpenCLEngine(device: device, precision: .fp64), onFallback: { messages.add($0) })
         let first = try engine.solve(problem, starts: data.start1, weightSets: nil)
         let second = try engine.solve(problem, starts: data.start2, weightSets: nil)
         #expect(messages.all.count == 1, "one warning for the run: \(messages.all)")
