@@ -110,6 +110,12 @@ public struct Mode: Sendable, Codable, Hashable {
     public var share: Double
     /// Number of values in the mode.
     public var count: Int
+
+    public init(centre: Double, share: Double, count: Int) {
+        self.centre = centre
+        self.share = share
+        self.count = count
+    }
 }
 
 /// The numbers of the mode test (`Modes.detect`); the defaults are the documented rule.
