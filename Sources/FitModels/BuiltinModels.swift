@@ -57,6 +57,9 @@ public struct ComputeLawModel: FitModel {
 
 /// Sigmoid Acc = a / (1 + exp(-k (x - x0))) + b (kernels/model_sigmoid.cl). Unbounded by default; the
 /// ladder's step 2 bounds it (a in [-1, 0], x0 >= 0, k >= 0, b in [0, 1]).
+///
+/// Mirror image: since s(-z) = 1 - s(z) for s(z) = 1 / (1 + exp(-z)), (a, x0, k, b) and (-a, x0, -k, b + a)
+/// give the same curve; the canonical form has k >= 0.
 public struct SigmoidModel: FitModel {
     public init() {}
     public let name = "sigmoid"
@@ -81,10 +84,25 @@ public struct SigmoidModel: FitModel {
         dfdp[3] = 1
         return p[0] * s + p[3]
     }
+
+    public var hasCanonicalForm: Bool { true }
+
+    /// Maps k < 0 to k > 0 by (a, x0, k, b) -> (-a, x0, -k, b + a) when the mapped point is within the bounds.
+    public func canonicalize(_ p: inout [Double], lower: [Double], upper: [Double]) {
+        guard p.count == 4, lower.count == 4, upper.count == 4, p[2] < 0 else { return }
+        let mapped = [-p[0], p[1], -p[2], p[3] + p[0]]
+        for j in 0..<4 where !(mapped[j] >= lower[j] && mapped[j] <= upper[j]) { return }
+        p = mapped
+    }
 }
 
 /// TaskCE step 2: Acc = (-a) ln(1 - 1/(1 + exp(-k (x - x0)))) + 1 = a softplus(k (x - x0)) + 1
 /// (kernels/model_log_sigmoid.cl). Bounds a <= 0, x0 >= 0, k >= 0.
+///
+/// No mirror image to canonicalize: softplus(-z) = softplus(z) - z, so flipping the sign of k adds a term linear
+/// in x that no other parameter can absorb, and the default bounds (a <= 0, k >= 0) fix the signs anyway.
+/// (Nor do the other built-in models have two parameter sets for one curve: their exponentials are positive,
+/// so no sign flip of a parameter can be undone by another.)
 public struct LogSigmoidModel: FitModel {
     public init() {}
     public let name = "log-sigmoid"

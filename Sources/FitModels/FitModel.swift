@@ -22,6 +22,17 @@ public protocol FitModel: Sendable {
     var openCLSource: String { get }
     /// f(x; p), writing df/dp into `dfdp`. `x` is already transformed.
     func evaluate(_ p: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ dfdp: UnsafeMutablePointer<Double>) -> Double
+    /// Whether `canonicalize` picks one of several parameter sets that give the same curve (default false).
+    var hasCanonicalForm: Bool { get }
+    /// Replaces `p` by the canonical one of the parameter sets giving the same curve, when that one lies within
+    /// [lower, upper]; otherwise leaves `p` as it is. The model's values, hence the objective, do not change.
+    /// Default: no change. The sweep applies it to every best fit before any statistics.
+    func canonicalize(_ p: inout [Double], lower: [Double], upper: [Double])
+}
+
+extension FitModel {
+    public var hasCanonicalForm: Bool { false }
+    public func canonicalize(_ p: inout [Double], lower: [Double], upper: [Double]) {}
 }
 
 extension FitModel {

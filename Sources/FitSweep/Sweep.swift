@@ -6,6 +6,7 @@ import Foundation
 /// engine, and reduced as each chunk finishes (best per replicate, spread of replicate 0), so memory stays
 /// bounded by the chunk size, the replicate count and replicate 0's starts, never by the total fits.
 /// Ties between equal objectives go to the lower start index, so the answer does not depend on chunking.
+/// Best fits (and the near-best range) are reported in the model's canonical form (`FitModel.canonicalize`).
 public enum Sweep {
     public static func run(
         _ problem: FitProblem, plan: SweepPlan, engine: any FitEngine,
@@ -89,12 +90,26 @@ public enum Sweep {
             next += count
         }
 
+        // Every reported parameter set is in the model's canonical form (one of the mirror images of the same
+        // curve, see FitModel.canonicalize) before any statistics, so means, SDs and ranges do not mix them.
+        // The objective is unchanged: it is the same curve. Selection above ran on the raw fits, so ties and
+        // chunking behave as before.
+        func canonical(_ outcome: FitOutcome?) -> FitOutcome? {
+            guard var o = outcome, problem.model.hasCanonicalForm else { return outcome }
+            problem.model.canonicalize(&o.parameters, lower: problem.lower, upper: problem.upper)
+            return o
+        }
+        bestOf = bestOf.map(canonical)
+        givenStartOutcome = canonical(givenStartOutcome)
+
         let best = bestOf[0] ?? FitOutcome(parameters: [Double](repeating: .nan, count: np), objective: .nan,
                                             iterations: 0, state: .nonFinite, start: 0)
         var low = [Double](repeating: .nan, count: np), high = [Double](repeating: .nan, count: np)
-        for (_, p) in nearBest {
+        for (_, slice) in nearBest {
+            var p = Array(slice)
+            if problem.model.hasCanonicalForm { problem.model.canonicalize(&p, lower: problem.lower, upper: problem.upper) }
             for j in 0..<np {
-                let v = p[p.startIndex + j]
+                let v = p[j]
                 low[j] = low[j].isNaN ? v : min(low[j], v)
                 high[j] = high[j].isNaN ? v : max(high[j], v)
             }

@@ -57,4 +57,11 @@ public struct SweepResult: Sendable {
         let usable = usableReplicates
         return parameterNames.indices.map { j in Distribution(usable.map { $0.parameters[j] }) }
     }
+
+    /// Modes over usable replicates of each parameter (`Modes.detect`): one mode per parameter unless the
+    /// replicates' best values fall into separate groups.
+    public func parameterModes(rule: ModeRule = ModeRule()) -> [[Mode]] {
+        let usable = usableReplicates
+        return parameterNames.indices.map { j in Modes.detect(usable.map { $0.parameters[j] }, rule: rule) }
+    }
 }

@@ -22,6 +22,8 @@ public struct ExpressionError: Error, CustomStringConvertible, Sendable, Equatab
         case invalidName
         /// The model's value or gradient is not finite at a given point (see `ExpressionModel.checkFinite`).
         case notFinite
+        /// Nesting or operator count beyond the parser's limits; described on one line (without the source).
+        case tooComplex
     }
 
     public var kind: Kind
@@ -45,6 +47,8 @@ public struct ExpressionError: Error, CustomStringConvertible, Sendable, Equatab
     public var description: String {
         // Newlines and tabs in the source are shown as spaces so that the caret stays under its column.
         let shown = String(source.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 })
+        // Beyond the limits the source is huge by nature: one line, without it.
+        if kind == .tooComplex { return column.map { "column \($0): \(message)" } ?? message }
         guard let column else {
             return shown.isEmpty ? message : "\(message)\n  \(shown)"
         }

@@ -105,7 +105,17 @@ func tokenize(_ source: String) throws(ExpressionError) -> [Token] {
 ///     unary   := ('-' | '+') unary | power
 ///     power   := primary (('^' | '**') unary)?          (right-associative; -x^2 = -(x^2))
 ///     primary := number | name | name bracket-args | '(' expr ')' | '[' expr ']'
+///
+/// Limits keep the recursion (here, and in differentiation and code generation, which follow the tree) far from
+/// the stack's end: at most `maximumNesting` brackets, unary signs and exponents open at once, and at most
+/// `maximumBinaryOperators` binary operators in the whole expression (so no chain such as x+x+...+x, nested or
+/// not, builds a tree deeper than that). Beyond either the parser stops with a one-line `.tooComplex` error.
 struct ExpressionParser {
+    /// Brackets, unary signs and exponents open at one time.
+    static let maximumNesting = 200
+    /// Binary operators (+ - * / ^ **) in the whole expression.
+    static let maximumBinaryOperators = 500
+
     let source: String
     let graph: ExpressionGraph
     let parameters: [String: Int]
@@ -114,6 +124,8 @@ struct ExpressionParser {
     let variableNames: [String]
     private var tokens: [Token] = []
     private var pos = 0
+    private var nesting = 0
+    private var binaryOperators = 0
     /// Where each parameter first appears (for diagnostics).
     private(set) var parameterUses: [Int: Token] = [:]
 
@@ -160,11 +172,28 @@ struct ExpressionParser {
 
     private func peekSymbol(_ s: String) -> Bool { tokens[pos].kind == .symbol(s) }
 
+    /// Enters one more level of brackets, unary sign or exponent (the token at `pos` opens it).
+    private mutating func enter() throws(ExpressionError) {
+        nesting += 1
+        if nesting > Self.maximumNesting {
+            throw error(tokens[pos], "more than \(Self.maximumNesting) brackets, signs and exponents nested here (the limit); simplify the expression", .tooComplex)
+        }
+    }
+
+    /// Counts the binary operator at `pos` and moves past it.
+    private mutating func takeBinaryOperator() throws(ExpressionError) {
+        binaryOperators += 1
+        if binaryOperators > Self.maximumBinaryOperators {
+            throw error(tokens[pos], "more than \(Self.maximumBinaryOperators) binary operators (the limit); simplify the expression", .tooComplex)
+        }
+        pos += 1
+    }
+
     private mutating func parseExpr() throws(ExpressionError) -> Int {
         var lhs = try parseTerm()
         while true {
-            if peekSymbol("+") { pos += 1; lhs = graph.add(lhs, try parseTerm()) }
-            else if peekSymbol("-") { pos += 1; lhs = graph.sub(lhs, try parseTerm()) }
+            if peekSymbol("+") { try takeBinaryOperator(); lhs = graph.add(lhs, try parseTerm()) }
+            else if peekSymbol("-") { try takeBinaryOperator(); lhs = graph.sub(lhs, try parseTerm()) }
             else { return lhs }
         }
     }
@@ -172,23 +201,32 @@ struct ExpressionParser {
     private mutating func parseTerm() throws(ExpressionError) -> Int {
         var lhs = try parseUnary()
         while true {
-            if peekSymbol("*") { pos += 1; lhs = graph.mul(lhs, try parseUnary()) }
-            else if peekSymbol("/") { pos += 1; lhs = graph.div(lhs, try parseUnary()) }
+            if peekSymbol("*") { try takeBinaryOperator(); lhs = graph.mul(lhs, try parseUnary()) }
+            else if peekSymbol("/") { try takeBinaryOperator(); lhs = graph.div(lhs, try parseUnary()) }
             else { return lhs }
         }
     }
 
     private mutating func parseUnary() throws(ExpressionError) -> Int {
-        if peekSymbol("-") { pos += 1; return graph.neg(try parseUnary()) }
-        if peekSymbol("+") { pos += 1; return try parseUnary() }
+        if peekSymbol("-") || peekSymbol("+") {
+            let negate = peekSymbol("-")
+            try enter()
+            pos += 1
+            let operand = try parseUnary()
+            nesting -= 1
+            return negate ? graph.neg(operand) : operand
+        }
         return try parsePower()
     }
 
     private mutating func parsePower() throws(ExpressionError) -> Int {
         let base = try parsePrimary()
         if peekSymbol("^") || peekSymbol("**") {
-            pos += 1
-            return graph.pow(base, try parseUnary())
+            try enter()
+            try takeBinaryOperator()
+            let exponent = try parseUnary()
+            nesting -= 1
+            return graph.pow(base, exponent)
         }
         return base
     }
@@ -197,6 +235,8 @@ struct ExpressionParser {
     private mutating func parseBracketed(arguments: Bool) throws(ExpressionError) -> [Int] {
         let open = tokens[pos]
         let close = open.kind == .symbol("(") ? ")" : "]"
+        try enter()
+        defer { nesting -= 1 }
         pos += 1
         if peekSymbol(close) {
             throw error(tokens[pos], "expected a value inside '\(open.text)\(close)'")

@@ -19,9 +19,42 @@ struct FitReport {
         struct Parameter: Encodable {
             var name: String
             var value: Double
-            var bootstrap: Distribution?
+            var bootstrap: Bootstrap?
             var nearBestLow: Double
             var nearBestHigh: Double
+        }
+        /// A parameter's bootstrap distribution; mean and sd are null when its replicates fall into separate
+        /// modes (then `bootstrapModes` lists them). Otherwise the same fields as `Distribution`.
+        struct Bootstrap: Encodable {
+            var distribution: Distribution
+            var multimodal: Bool
+
+            enum CodingKeys: String, CodingKey { case count, mean, sd, p025, p50, p975 }
+
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(distribution.count, forKey: .count)
+                if multimodal {
+                    try c.encodeNil(forKey: .mean)
+                    try c.encodeNil(forKey: .sd)
+                } else {
+                    try c.encode(distribution.mean, forKey: .mean)
+                    try c.encode(distribution.sd, forKey: .sd)
+                }
+                try c.encode(distribution.p025, forKey: .p025)
+                try c.encode(distribution.p50, forKey: .p50)
+                try c.encode(distribution.p975, forKey: .p975)
+            }
+        }
+        /// A parameter whose bootstrap replicates fall into separate modes (`Modes.detect`).
+        struct ParameterModes: Encodable {
+            struct Entry: Encodable {
+                var centre: Double
+                var share: Double
+                var count: Int
+            }
+            var parameter: String
+            var modes: [Entry]
         }
         struct Prediction: Encodable {
             var x: [Double]
@@ -44,6 +77,8 @@ struct FitReport {
         var state: String
         var iterations: Int
         var parameters: [Parameter]
+        /// Only present when some parameter's replicates fall into separate modes.
+        var bootstrapModes: [ParameterModes]?
         var predictions: [Prediction]
         var startsReachedBest: Int
         var nearBestTolerance: Double
@@ -64,7 +99,13 @@ struct FitReport {
 
     func json() -> JSON {
         let distributions = plan.bootstrap > 0 ? result.parameterDistributions() : nil
+        let modes = plan.bootstrap > 0 ? result.parameterModes() : nil
+        let multimodal = model.parameterNames.indices.map { j in (modes?[j].count ?? 0) > 1 }
         let usable = result.usableReplicates
+        let modeList = model.parameterNames.indices.filter { multimodal[$0] }.map { j in
+            JSON.ParameterModes(parameter: model.parameterNames[j],
+                                modes: modes![j].map { .init(centre: $0.centre, share: $0.share, count: $0.count) })
+        }
         return JSON(
             file: file, model: model.name, points: problem.pointCount, loss: problem.loss.description,
             residuals: problem.residualSpace.rawValue, engine: result.engineLabel,
@@ -72,9 +113,11 @@ struct FitReport {
             engineWarning: selection.warning, seed: plan.seed, starts: plan.starts, bootstrapReplicates: plan.bootstrap,
             objective: result.best.objective, state: result.best.state.description, iterations: result.best.iterations,
             parameters: model.parameterNames.enumerated().map { j, name in
-                JSON.Parameter(name: name, value: result.best.parameters[j], bootstrap: distributions?[j],
+                JSON.Parameter(name: name, value: result.best.parameters[j],
+                               bootstrap: distributions.map { JSON.Bootstrap(distribution: $0[j], multimodal: multimodal[j]) },
                                nearBestLow: result.spread.nearBestLow[j], nearBestHigh: result.spread.nearBestHigh[j])
             },
+            bootstrapModes: modeList.isEmpty ? nil : modeList,
             predictions: predictions.map { x in
                 JSON.Prediction(x: x, value: predictionValues(result.best.parameters, x),
                                 bootstrap: plan.bootstrap > 0 ? Distribution(usable.map { predictionValues($0.parameters, x) }) : nil)
@@ -100,7 +143,12 @@ struct FitReport {
         for p in j.parameters {
             var row = [p.name, fmt(p.value)]
             if plan.starts > 1 { row += [fmt(p.nearBestLow), fmt(p.nearBestHigh)] }
-            if let b = p.bootstrap { row += [fmt(b.mean), fmt(b.sd), fmt(b.p025), fmt(b.p50), fmt(b.p975)] }
+            if let boot = p.bootstrap {
+                let b = boot.distribution
+                // Mean and SD over separate modes describe no replicate: not shown (see the modes line).
+                row += boot.multimodal ? ["-", "-"] : [fmt(b.mean), fmt(b.sd)]
+                row += [fmt(b.p025), fmt(b.p50), fmt(b.p975)]
+            }
             table.add(row)
         }
         lines.append(table.render())
@@ -122,6 +170,10 @@ struct FitReport {
         if plan.bootstrap > 0 {
             let states = result.allStates.filter { $0.count > 0 }.map { "\($0.state) \($0.count)" }.joined(separator: ", ")
             lines.append("bootstrap: \(j.usableReplicates) of \(plan.bootstrap) replicates usable; all fits: \(states)")
+            for entry in j.bootstrapModes ?? [] {
+                let described = entry.modes.map { "\(fmt($0.centre, digits: 4)) (\(String(format: "%.0f", $0.share * 100))%)" }
+                lines.append("\(entry.parameter): \(entry.modes.count) modes — \(described.joined(separator: ", ")); mean and SD not shown")
+            }
         }
         return lines.joined(separator: "\n")
     }
