@@ -54,15 +54,18 @@ let package = Package(
         ),
         // Layer 1: models (parameter names, bounds, value and analytic Jacobian, OpenCL source).
         .target(name: "FitModels", dependencies: ["Kernels"], swiftSettings: engineSettings),
+        // Layer 1c: what the solvers share below the engine: the LM spec's constants, and the batch of fits
+        // (LaneJob, FitFeed) the CPU engine hands to its lane workers.
+        .target(name: "SolverCore", swiftSettings: engineSettings),
         // Layer 1b: models typed at run time as expressions, differentiated symbolically.
         .target(name: "ModelExpressions", dependencies: ["FitModels"]),
         // Layer 2a: the CPU engine's sixteen-fits-per-vector loop, one source in two builds (see above).
-        .target(name: "FitLanes", dependencies: ["FitModels"], swiftSettings: engineSettings),
-        .target(name: "FitLanesAVX2", dependencies: ["FitModels"], swiftSettings: avx2Settings),
+        .target(name: "FitLanes", dependencies: ["FitModels", "SolverCore"], swiftSettings: engineSettings),
+        .target(name: "FitLanesAVX2", dependencies: ["FitModels", "SolverCore"], swiftSettings: avx2Settings),
         // CPUID: may this processor run FitLanesAVX2?
         .target(name: "CPUFeatures"),
         // Layer 2: the LM solver, implemented twice (Swift CPU engine, OpenCL kernel), and devices.
-        .target(name: "FitEngine", dependencies: ["FitModels", "FitLanes", "FitLanesAVX2", "CPUFeatures", "Kernels", "CLLoader"],
+        .target(name: "FitEngine", dependencies: ["FitModels", "SolverCore", "FitLanes", "FitLanesAVX2", "CPUFeatures", "Kernels", "CLLoader"],
                 swiftSettings: engineSettings),
         // Layer 3: multi-start and bootstrap planning, counter-based random numbers, chunking, aggregation.
         .target(name: "FitSweep", dependencies: ["FitEngine", "FitModels"]),
@@ -84,10 +87,10 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["FitModels", "FitEngine", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["FitModels", "FitEngine", "ModelExpressions", .product(name: "Numerics", package: "swift-numerics")],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "FitEngineTests", dependencies: ["FitEngine", "FitModels", "TestSupport"]),
+        .testTarget(name: "FitEngineTests", dependencies: ["FitEngine", "FitModels", "SolverCore", "FitLanes", "FitLanesAVX2", "Kernels", "TestSupport"]),
         .testTarget(name: "FitSweepTests", dependencies: ["FitSweep", "FitEngine", "FitModels", "TestSupport"]),
         .testTarget(name: "ModelExpressionsTests", dependencies: ["ModelExpressions", "FitEngine", "FitModels", "TestSupport"]),
         .testTarget(name: "LadderFitTests", dependencies: ["CSVReading", "LadderFit", "FitSweep", "FitEngine", "FitModels", "TestSupport"]),

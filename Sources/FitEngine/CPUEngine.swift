@@ -4,6 +4,7 @@ import FitLanes
 import FitLanesAVX2
 import FitModels
 import Foundation
+import SolverCore
 
 /// The native engine: the LM iteration of `LevenbergMarquardt` in Swift, fits spread over all cores.
 /// Used when no OpenCL device is usable, and as the reference the kernel is tested against.

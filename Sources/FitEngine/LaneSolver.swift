@@ -1,6 +1,7 @@
 import FitLanes
 import FitModels
 import Foundation
+import SolverCore
 
 /// How the lane engine runs the LM iteration of its lanes: as one `LaneIteration` on vectors (the
 /// default), or as one scalar `LMIteration` per lane fed from the same pass (kept to test that the two agree bit for

@@ -1,5 +1,6 @@
 import FitModels
 import Foundation
+import SolverCore
 
 /// The Levenberg-Marquardt iteration of gpufit, Swift side. kernels/lm.cl is the same algorithm, step for
 /// step, with the same names; change both or neither (EngineAgreementTests hold them together).

@@ -1,5 +1,6 @@
 import FitModels
 import Foundation
+import SolverCore
 
 /// One pass over the points for one fit: the objective F, its gradient g and the normal matrix H (upper
 /// triangle) at given parameters. `ScalarPass` (any model, the kernel's order) is the one implementation;

@@ -1,5 +1,6 @@
 import FitModels
 import Kernels
+import SolverCore
 
 /// Assembles the OpenCL program of one (model, loss, residual space, precision) in a fixed order:
 /// defines, common header, the model's `model_eval`, the LM kernel (style: one function, one order).
@@ -11,9 +12,25 @@ public enum ProgramSource {
         text += "#define NVARS \(model.variableCount)\n"
         text += "#define LOSS_HUBER \(huber ? 1 : 0)\n"
         text += "#define LOG_RESIDUALS \(logResiduals ? 1 : 0)\n"
+        text += sharedDefines
         text += KernelSource.common + "\n"
         text += model.openCLSource + "\n"
         text += KernelSource.lm
+        return text
+    }
+
+    /// The numbers the kernel shares with the Swift solvers, generated from their Swift definitions
+    /// (FitState's raw values, LMSpec's constants; Swift's shortest round-trip decimal, so the kernel reads
+    /// the same double), so kernels/lm.cl never copies one by hand.
+    public static var sharedDefines: String {
+        var text = ""
+        for state in FitState.allCases {
+            text += "#define STATE_\(state.description.uppercased().replacingOccurrences(of: "-", with: "_")) \(state.rawValue)\n"
+        }
+        for (name, value) in [("HUBER_LINEAR_CURVATURE", LMSpec.huberLinearCurvature), ("PHASE1_FTOL", LMSpec.phase1Ftol),
+                              ("MAX_DAMPING", LMSpec.maxDamping)] {
+            text += "#define \(name) ((REAL)\(value.description))\n"
+        }
         return text
     }
 

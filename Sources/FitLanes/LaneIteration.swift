@@ -1,4 +1,5 @@
 import FitModels
+import SolverCore
 
 /// `LMIteration` (Sources/FitEngine/LevenbergMarquardt.swift) for sixteen fits at once, one per lane of
 /// `Lanes`: the same steps in the same order with the same floating-point operations, so each lane ends bit

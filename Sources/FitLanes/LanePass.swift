@@ -1,4 +1,5 @@
 import FitModels
+import SolverCore
 
 /// Sixteen fits side by side, one per lane of a `Lanes` vector: every step of the point loop serves them all,
 /// each lane with its own parameters, weights and objective (least squares or Huber). Each lane's iteration

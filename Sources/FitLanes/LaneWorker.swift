@@ -1,4 +1,5 @@
 import FitModels
+import SolverCore
 
 /// The lane engine's entry point. This file is compiled twice, as FitLanes (portable x86-64 or the host's
 /// baseline) and as FitLanesAVX2 (AVX2 and FMA instructions allowed); the CPU engine picks one at run time by

@@ -1,5 +1,5 @@
-/// How one fit ended. A closed, stable table: the kernel (kernels/lm.cl) uses the same numbers and they are
-/// never renumbered. Usable fits (finite objective, parameters inside the bounds) are the converged states
+/// How one fit ended. A closed, stable table: the kernel gets the same numbers as generated defines
+/// (ProgramSource.sharedDefines) and they are never renumbered. Usable fits (finite objective, parameters inside the bounds) are the converged states
 /// and `iterationLimit`; `singular` and `nonFinite` carry no usable parameters.
 public enum FitState: Int32, CaseIterable, Codable, Sendable, CustomStringConvertible {
     /// An accepted step lowered the objective by at most `ftol` relative: F_old - F_new <= ftol * F_new.

@@ -19,7 +19,7 @@ struct Token {
 }
 
 /// Names the expression language knows by itself.
-enum BuiltinNames {
+public enum BuiltinNames {
     /// Functions and their argument counts; `arctan` is NIST's spelling of `atan`.
     static let functions: [String: Int] = [
         "exp": 1, "log": 1, "sqrt": 1, "pow": 2, "sin": 1, "cos": 1, "tan": 1, "atan": 1, "arctan": 1,
@@ -28,7 +28,7 @@ enum BuiltinNames {
     static let constants: [String: Double] = ["pi": Double.pi]
     static let functionList = "exp, log, sqrt, pow, sin, cos, tan, atan (arctan), tanh, abs"
 
-    static func isIdentifier(_ s: String) -> Bool {
+    public static func isIdentifier(_ s: String) -> Bool {
         guard let first = s.first, first.isASCII, first.isLetter || first == "_" else { return false }
         return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }

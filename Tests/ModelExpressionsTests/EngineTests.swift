@@ -3,6 +3,7 @@ import FitEngine
 import FitModels
 import Testing
 @testable import ModelExpressions
+import TestSupport
 
 /// Expression models run on both engines: fitted on the CPU engine to NIST's certified values, and built
 /// and run by the OpenCL engine where a device exists.

@@ -2,6 +2,7 @@ import Foundation
 import FitModels
 import Testing
 @testable import ModelExpressions
+import TestSupport
 
 @Suite("NIST StRD files")
 struct NISTProblemTests {

@@ -1,6 +1,7 @@
 import Foundation
 import FitModels
 @testable import ModelExpressions
+import TestSupport
 
 /// The NIST StRD files shipped with the project: ../shared/data/nist-strd relative to the package root.
 enum TestData {

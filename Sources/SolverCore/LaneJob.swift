@@ -1,16 +1,3 @@
-/// Constants of gpufit's Levenberg-Marquardt spec (Sources/FitEngine/LevenbergMarquardt.swift says what
-/// each step does). Every Swift implementation reads them from here; kernels/lm.cl defines the same numbers
-/// (PHASE1_FTOL, MAX_DAMPING, HUBER_LINEAR_CURVATURE).
-public enum LMSpec {
-    /// Objective tolerance of the least-squares phase that precedes a Huber fit.
-    public static let phase1Ftol = 1e-2
-    /// Damping above which no step can lower the objective.
-    public static let maxDamping = 1e16
-    /// Reweighting curvature kept for Huber's linear-zone residuals while fewer points than parameters are
-    /// in the quadratic zone.
-    public static let huberLinearCurvature = 0.5
-}
-
 /// A batch of fits as the lane engines (modules FitLanes and FitLanesAVX2, one source compiled for two
 /// instruction sets) take it: plain pointers and numbers, so that both builds share this one type. The
 /// CPU engine fills it from a `FitProblem` and keeps every buffer alive while the workers run.
@@ -64,33 +51,5 @@ public struct LaneJob: @unchecked Sendable {
         let group = Int(groups[i])
         guard set >= 0, group >= 0, let multiplicity else { return weights[i] }
         return weights[i] * multiplicity[Int(set) * groupCount + group]
-    }
-}
-
-/// Hands out the fits of a batch in blocks, for workers that refill lanes one fit at a time.
-public struct FitFeed {
-    /// Claims the next block number (shared by all workers of a batch).
-    let claimBlock: () -> Int
-    let blockSize: Int
-    let fits: Int
-    var next = 0, end = 0, exhausted = false
-
-    public init(blockSize: Int, fits: Int, claimBlock: @escaping () -> Int) {
-        self.claimBlock = claimBlock
-        self.blockSize = blockSize
-        self.fits = fits
-    }
-
-    /// The next fit for this worker, or nil when the batch is used up.
-    public mutating func take() -> Int? {
-        if exhausted { return nil }
-        if next == end {
-            let begin = claimBlock() * blockSize
-            if begin >= fits { exhausted = true; return nil }
-            next = begin
-            end = min(begin + blockSize, fits)
-        }
-        next += 1
-        return next - 1
     }
 }

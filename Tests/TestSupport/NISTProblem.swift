@@ -1,5 +1,6 @@
 import FitModels
 import Foundation
+import ModelExpressions
 
 /// One NIST StRD nonlinear-regression problem, read from its `.dat` file.
 ///
