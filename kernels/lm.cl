@@ -229,13 +229,19 @@ static int phase(REAL *p, const REAL *lo, const REAL *hi, const Data *d, const O
     }
 }
 
-__kernel void lm_fit(__global const REAL *x, __global const REAL *y, __global const REAL *weights,
-                     __global const int *groups, __global const REAL *multiplicity,
-                     __global const int *setOfFit, const int groupCount, __global const REAL *starts,
-                     __global const REAL *lower, __global const REAL *upper, const int n, const int fits,
-                     const int maxIterations, const REAL ftol, const REAL xtol, const REAL gtol,
-                     const REAL delta, const REAL initialDamping, __global REAL *outParams,
-                     __global REAL *outObjective, __global int *outIterations, __global int *outState) {
+// Arguments in five groups; the host binds them group by group in this order (FitEngine/KernelLaunch.swift).
+__kernel void lm_fit(
+        // data: transformed points (point-major), observations (ln y for log residuals), base weights
+        __global const REAL *x, __global const REAL *y, __global const REAL *weights,
+        // resampling: each point's group, multiplicities (set-major), each fit's weight set (-1: base), groups
+        __global const int *groups, __global const REAL *multiplicity, __global const int *setOfFit, const int groupCount,
+        // starts (fit-major) and the box
+        __global const REAL *starts, __global const REAL *lower, __global const REAL *upper,
+        // sizes and solver options (delta: Huber's, 0 for least squares)
+        const int n, const int fits, const int maxIterations, const REAL ftol, const REAL xtol, const REAL gtol,
+        const REAL delta, const REAL initialDamping,
+        // per-fit outputs
+        __global REAL *outParams, __global REAL *outObjective, __global int *outIterations, __global int *outState) {
     const int fit = get_global_id(0);
     if (fit >= fits) return;
     Data d;

@@ -141,102 +141,11 @@ public final class OpenCLEngine: FitEngine, @unchecked Sendable {
 
     private func solveOnDevice(_ problem: FitProblem, starts: [Double], weightSets: WeightSets?) throws -> FitResults {
         let fits = try checkShapes(problem, starts: starts, weightSets: weightSets)
-        var results = FitResults(parameterCount: problem.parameterCount, count: fits)
-        guard fits > 0 else { return results }
+        guard fits > 0 else { return FitResults(parameterCount: problem.parameterCount, count: 0) }
         let program = try self.program(for: problem)
+        // One launch at a time per engine: the kernel object holds its arguments.
         lock.lock(); defer { lock.unlock() }
-        var buffers = [cl_mem]()
-        defer { for b in buffers { cll_ReleaseMemObject(b) } }
-        func buffer<T>(_ values: [T], writable: Bool = false) throws -> cl_mem {
-            var err: cl_int = 0
-            let count = max(values.count, 1)
-            let flags = cl_mem_flags(writable ? CL_MEM_WRITE_ONLY : CL_MEM_READ_ONLY)
-            guard let mem = cll_CreateBuffer(context, flags, count * MemoryLayout<T>.stride, nil, &err), err == CL_SUCCESS else {
-                throw FitError.launchFailed("clCreateBuffer of \(count * MemoryLayout<T>.stride) bytes failed (\(err)) on \(device.name)")
-            }
-            buffers.append(mem)
-            if !values.isEmpty && !writable {
-                let status = values.withUnsafeBytes { cll_EnqueueWriteBuffer(queue, mem, 0, $0.count, $0.baseAddress) }
-                guard status == CL_SUCCESS else { throw FitError.launchFailed("clEnqueueWriteBuffer failed (\(status))") }
-            }
-            return mem
-        }
-        let np = problem.parameterCount
-        let sets = weightSets
-        let setOfFit = sets?.setOfFit ?? [Int32](repeating: -1, count: fits)
-        let multiplicity = sets?.multiplicity ?? [0]
-        var delta = 0.0
-        if case .huber(let d) = problem.loss { delta = d }
-        let kernel = program.kernel
-        var arg: cl_uint = 0
-        func setArg<T>(_ value: T) throws {
-            let status = withUnsafeBytes(of: value) { cll_SetKernelArg(kernel, arg, $0.count, $0.baseAddress) }
-            guard status == CL_SUCCESS else { throw FitError.launchFailed("clSetKernelArg \(arg) failed (\(status))") }
-            arg += 1
-        }
-        func setReals(_ values: [Double]) throws {
-            if precision == .fp64 { try setArg(try buffer(values)) } else { try setArg(try buffer(values.map { Float($0) })) }
-        }
-        func setReal(_ value: Double) throws {
-            if precision == .fp64 { try setArg(value) } else { try setArg(Float(value)) }
-        }
-        let o = problem.options
-        // Clamp infinite bounds to the largest finite REAL, which fmin/fmax treat the same way.
-        let big = precision == .fp64 ? Double.greatestFiniteMagnitude : Double(Float.greatestFiniteMagnitude)
-        try setReals(problem.x)
-        try setReals(problem.y)
-        try setReals(problem.weights)
-        try setArg(try buffer(problem.groups))
-        try setReals(multiplicity)
-        try setArg(try buffer(setOfFit))
-        try setArg(Int32(problem.groupCount))
-        try setReals(starts)
-        try setReals(problem.lower.map { max($0, -big) })
-        try setReals(problem.upper.map { min($0, big) })
-        try setArg(Int32(problem.pointCount))
-        try setArg(Int32(fits))
-        try setArg(Int32(o.maxIterations))
-        try setReal(o.ftol)
-        try setReal(o.xtol)
-        try setReal(o.gtol)
-        try setReal(delta)
-        try setReal(o.initialDamping)
-        let realSize = precision == .fp64 ? 8 : 4
-        func output(_ count: Int, _ size: Int) throws -> cl_mem {
-            var err: cl_int = 0
-            guard let mem = cll_CreateBuffer(context, cl_mem_flags(CL_MEM_WRITE_ONLY), count * size, nil, &err), err == CL_SUCCESS else {
-                throw FitError.launchFailed("clCreateBuffer for results failed (\(err)) on \(device.name)")
-            }
-            buffers.append(mem)
-            return mem
-        }
-        let outParams = try output(fits * np, realSize), outObjective = try output(fits, realSize)
-        let outIterations = try output(fits, 4), outState = try output(fits, 4)
-        for mem in [outParams, outObjective, outIterations, outState] { try setArg(mem) }
-        var status = cll_EnqueueNDRangeKernel1D(queue, kernel, fits, 0)
-        guard status == CL_SUCCESS else { throw FitError.launchFailed("clEnqueueNDRangeKernel failed (\(status)) on \(device.name)") }
-        status = cll_Finish(queue)
-        guard status == CL_SUCCESS else { throw FitError.launchFailed("clFinish failed (\(status)) on \(device.name)") }
-        func read<T>(_ mem: cl_mem, _ count: Int, _ type: T.Type) throws -> [T] {
-            var values = [T](unsafeUninitializedCapacity: count) { _, n in n = count }
-            let status = values.withUnsafeMutableBytes { cll_EnqueueReadBuffer(queue, mem, 0, $0.count, $0.baseAddress) }
-            guard status == CL_SUCCESS else { throw FitError.launchFailed("clEnqueueReadBuffer failed (\(status))") }
-            return values
-        }
-        if precision == .fp64 {
-            results.parameters = try read(outParams, fits * np, Double.self)
-            results.objective = try read(outObjective, fits, Double.self)
-        } else {
-            results.parameters = try read(outParams, fits * np, Float.self).map(Double.init)
-            results.objective = try read(outObjective, fits, Float.self).map(Double.init)
-        }
-        results.iterations = try read(outIterations, fits, Int32.self)
-        let states = try read(outState, fits, Int32.self)
-        for i in 0..<fits {
-            let state = FitState(rawValue: states[i]) ?? .nonFinite
-            results.states[i] = state
-            results.objective[i] = state.isUsable ? problem.reportedObjective(internal: results.objective[i]) : .nan
-        }
-        return results
+        let launch = KernelLaunch(kernel: program.kernel, context: context, queue: queue, device: device, precision: precision)
+        return try launch.run(problem, starts: starts, weightSets: weightSets, fits: fits)
     }
 }

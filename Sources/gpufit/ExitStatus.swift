@@ -49,10 +49,7 @@ enum ExitStatus: Int32, CaseIterable {
     }
 
     /// The error's message; an expression error keeps its caret lines (source, caret under the column).
-    static func oneLine(_ error: Error) -> String {
-        if let e = error as? CustomStringConvertible { return e.description }
-        return "\(error)"
-    }
+    static func oneLine(_ error: Error) -> String { String(describing: error) }
 }
 
 /// The fit itself failed: it ran, but there is no usable answer to print or write. Exit status 1.
