@@ -116,7 +116,37 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// The benchmark problem built exactly as the ladder job builds it, with its start ranges and the raw
+    /// (untransformed) points and observations that `--export` writes for the scipy baselines.
+    struct BenchProblem {
+        let fit: FitProblem
+        let ranges: [StartRange]
+        let rawPoints: [[Double]]
+        let rawY: [Double]
+    }
+
     func run() throws {
+        let bench = try makeProblem()
+        if let export { return try write(bench, to: export) }
+        let selection = try engineOptions.select(Console(quiet: engineOptions.quiet, progress: false, dataOnStdout: false))
+        let engine = selection.engine
+        let np = bench.fit.parameterCount
+        var plan = SweepPlan()
+        plan.seed = seed
+        func drawStarts(_ count: Int) -> [Double] {
+            var starts = [Double]()
+            starts.reserveCapacity(count * np)
+            for i in 0..<count { plan.startPoint(replicate: 0, start: i, ranges: bench.ranges, into: &starts) }
+            return starts
+        }
+        let count = try fitsPerRepetition(engine, bench.fit, drawStarts)
+        let starts = drawStarts(count)
+        for rep in 1...repetitions {
+            try printLine(try repetition(rep, engine: engine, problem: bench.fit, starts: starts, count: count))
+        }
+    }
+
+    func makeProblem() throws -> BenchProblem {
         let ladder = try LadderLoader.embedded()
         guard ladder.tasks.contains(task) else {
             throw ValidationError("--task \(task): the embedded ladder has \(ladder.tasks.joined(separator: ", "))")
@@ -124,114 +154,104 @@ struct BenchCommand: ParsableCommand {
         let method = LadderMethod()
         // The engine is only needed by `solve`; building the problems does not use it.
         let fitter = LadderFitter(ladder: ladder, method: method, settings: LadderSettings(), engine: CPUEngine(threads: 1))
-        let fitProblem: FitProblem
-        let ranges: [StartRange]
-        var rawPoints: [[Double]]
-        var rawY: [Double]
         switch problem {
         case .b1:
-            fitProblem = try fitter.step1Problem(task: task)
-            ranges = fitProblem.model.parameters.map(\.startRange)  // LossLawModel's defaults: [0,15]x2, [0,1]x2, [0,2]
-            rawPoints = ladder.runs.map { method.step1Inputs(n: $0.n, d: $0.finalTokens, flopsPerToken: $0.flopsPerToken) }
-            rawY = try ladder.runs.map { try method.step1Value($0, task: task) }
+            let fit = try fitter.step1Problem(task: task)
+            return BenchProblem(fit: fit, ranges: fit.model.parameters.map(\.startRange),  // LossLawModel's: [0,15]x2, [0,1]x2, [0,2]
+                           rawPoints: ladder.runs.map { method.step1Inputs(n: $0.n, d: $0.finalTokens, flopsPerToken: $0.flopsPerToken) },
+                           rawY: try ladder.runs.map { try method.step1Value($0, task: task) })
         case .b2:
-            fitProblem = try fitter.step2Problem(task: task).0
-            ranges = method.step2StartRanges
-            rawPoints = (0..<fitProblem.pointCount).map { [fitProblem.x[$0]] }  // identity transform
-            rawY = fitProblem.y  // linear residuals: y as given
+            let fit = try fitter.step2Problem(task: task).0
+            // Identity transform and linear residuals: the points and y as given.
+            return BenchProblem(fit: fit, ranges: method.step2StartRanges, rawPoints: (0..<fit.pointCount).map { [fit.x[$0]] }, rawY: fit.y)
         }
-        if let export {
-            var delta: Double?
-            if case .huber(let d) = fitProblem.loss { delta = d }
-            let out = Export(
-                problem: problem.rawValue, task: task, model: fitProblem.model.name, parameterNames: fitProblem.model.parameterNames,
-                points: rawPoints, y: rawY, loss: delta == nil ? "lsq" : "huber", huberDelta: delta,
-                residualSpace: fitProblem.residualSpace.rawValue,
-                lower: fitProblem.lower.map { $0.isFinite ? $0 : nil }, upper: fitProblem.upper.map { $0.isFinite ? $0 : nil },
-                startRanges: ranges.map { [$0.low, $0.high] })
-            try OutputTarget(export, option: "--export").write(try encodeJSON(out))
-            return
-        }
+    }
 
-        let selection = try engineOptions.select(Console(quiet: engineOptions.quiet, progress: false, dataOnStdout: false))
-        let engine = selection.engine
-        let np = fitProblem.parameterCount
-        var plan = SweepPlan()
-        plan.seed = seed
-        func drawStarts(_ count: Int) -> [Double] {
-            var starts = [Double]()
-            starts.reserveCapacity(count * np)
-            for i in 0..<count { plan.startPoint(replicate: 0, start: i, ranges: ranges, into: &starts) }
-            return starts
-        }
-        // Warm-up: a tiny solve builds (or loads) the OpenCL kernel and pages in the code; then solves of growing
-        // size (x8 each) until one takes 0.2 s give the rate that --seconds sizes the repetitions from.
-        _ = try engine.solve(fitProblem, starts: drawStarts(16), weightSets: nil)
+    func write(_ bench: BenchProblem, to path: String) throws {
+        let fit = bench.fit
+        var delta: Double?
+        if case .huber(let d) = fit.loss { delta = d }
+        let out = Export(
+            problem: problem.rawValue, task: task, model: fit.model.name, parameterNames: fit.model.parameterNames,
+            points: bench.rawPoints, y: bench.rawY, loss: delta == nil ? "lsq" : "huber", huberDelta: delta,
+            residualSpace: fit.residualSpace.rawValue,
+            lower: fit.lower.map { $0.isFinite ? $0 : nil }, upper: fit.upper.map { $0.isFinite ? $0 : nil },
+            startRanges: bench.ranges.map { [$0.low, $0.high] })
+        try OutputTarget(path, option: "--export").write(try encodeJSON(out))
+    }
+
+    /// `--fits`, or as many as `--seconds` allows: a tiny solve first builds (or loads) the OpenCL kernel and
+    /// pages in the code; then solves of growing size (x8 each) until one takes 0.2 s give the rate.
+    func fitsPerRepetition(_ engine: any FitEngine, _ fit: FitProblem, _ drawStarts: (Int) -> [Double]) throws -> Int {
+        _ = try engine.solve(fit, starts: drawStarts(16), weightSets: nil)
         var warmFits = problem == .b1 ? 2048 : 64
         var warmRate = 0.0
         while true {
             let warmStarts = drawStarts(warmFits)
             let clock = ContinuousClock.now
-            _ = try engine.solve(fitProblem, starts: warmStarts, weightSets: nil)
-            let elapsed = ContinuousClock.now - clock
-            let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            _ = try engine.solve(fit, starts: warmStarts, weightSets: nil)
+            let s = Self.seconds(since: clock)
             warmRate = Double(warmFits) / max(s, 1e-9)
             if s >= 0.2 || fits != nil || seconds == nil || warmFits >= (problem == .b1 ? 1 << 22 : 1 << 17) { break }
             warmFits *= 8
         }
-        var count = fits ?? (problem == .b1 ? 100_000 : 2_000)
-        if fits == nil, let seconds {
-            // At most 10 million fits a repetition (host memory: starts and results, about 1 GB).
-            let wanted = max(Double(problem == .b1 ? 1000 : 50), min(10_000_000, warmRate * seconds))
-            let unit = pow(10, (log10(wanted)).rounded(.down) - 1)  // two significant digits
-            count = Int((wanted / unit).rounded() * unit)
-        }
-        let starts = drawStarts(count)
-        let chunk = chunkSize == 0 ? count : chunkSize
+        guard fits == nil, let seconds else { return fits ?? (problem == .b1 ? 100_000 : 2_000) }
+        // At most 10 million fits a repetition (host memory: starts and results, about 1 GB).
+        let wanted = max(Double(problem == .b1 ? 1000 : 50), min(10_000_000, warmRate * seconds))
+        let unit = pow(10, (log10(wanted)).rounded(.down) - 1)  // two significant digits
+        return Int((wanted / unit).rounded() * unit)
+    }
 
-        let flops = FlopCount(problem: problem, pointCount: fitProblem.pointCount, parameterCount: np)
-        for rep in 1...repetitions {
-            var objective = [Double](), iterations = [Int32](), states = [FitState](), parameters = [Double]()
-            objective.reserveCapacity(count); iterations.reserveCapacity(count); states.reserveCapacity(count)
-            var seconds = 0.0
-            var begin = 0
-            while begin < count {
-                let end = min(begin + chunk, count)
-                let slice = begin == 0 && end == count ? starts : Array(starts[(begin * np)..<(end * np)])
-                let clock = ContinuousClock.now
-                let r = try engine.solve(fitProblem, starts: slice, weightSets: nil)
-                let elapsed = ContinuousClock.now - clock
-                seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-                objective += r.objective
-                iterations += r.iterations
-                states += r.states
-                if dump != nil && rep == 1 { parameters += r.parameters }
-                begin = end
-            }
-            if let dump, rep == 1 {
-                let names = fitProblem.model.parameterNames
-                var csv = (names.map { "start_\($0)" } + names + ["objective", "iterations", "state"]).joined(separator: ",") + "\n"
-                for i in 0..<count {
-                    let row = (0..<np).map { "\(starts[i * np + $0])" } + (0..<np).map { "\(parameters[i * np + $0])" }
-                        + ["\(objective[i])", "\(iterations[i])", states[i].description]
-                    csv += row.joined(separator: ",") + "\n"
-                }
-                try OutputTarget(dump, option: "--dump").write(csv)
-            }
-            let best = objective.filter(\.isFinite).min() ?? .nan
-            let reached = best.isFinite ? objective.filter { $0 <= best * (1 + 1e-6) }.count : 0
-            let meanIterations = Double(iterations.reduce(0) { $0 + Int($1) }) / Double(count)
-            var stateCounts = [String: Int]()
-            for s in states { stateCounts[s.description, default: 0] += 1 }
-            let perFit = flops.perFit(meanIterations: meanIterations)
-            let line = Line(
-                problem: problem.rawValue, engine: engine.label, precision: engine.precision.rawValue, repetition: rep,
-                fits: count, points: fitProblem.pointCount, parameters: np, seconds: seconds,
-                fitsPerSecond: Double(count) / seconds, bestObjective: best, reachedBestShare: Double(reached) / Double(count),
-                meanIterations: meanIterations, states: stateCounts, flopsPerIteration: flops.perIteration, flopsPerFit: perFit,
-                peakGflops: peakGflops, ceilingFitsPerSecond: peakGflops.map { $0 * 1e9 / perFit }, seed: seed)
-            try printLine(line)
+    /// One timed pass over all starts in chunks; the first also writes `--dump`.
+    func repetition(_ rep: Int, engine: any FitEngine, problem fit: FitProblem, starts: [Double], count: Int) throws -> Line {
+        let np = fit.parameterCount
+        let chunk = chunkSize == 0 ? count : chunkSize
+        var all = FitResults(parameterCount: np, count: 0)
+        var seconds = 0.0
+        var begin = 0
+        while begin < count {
+            let end = min(begin + chunk, count)
+            let slice = begin == 0 && end == count ? starts : Array(starts[(begin * np)..<(end * np)])
+            let clock = ContinuousClock.now
+            let r = try engine.solve(fit, starts: slice, weightSets: nil)
+            seconds += Self.seconds(since: clock)
+            all.objective += r.objective
+            all.iterations += r.iterations
+            all.states += r.states
+            if dump != nil && rep == 1 { all.parameters += r.parameters }
+            begin = end
         }
+        if let dump, rep == 1 { try OutputTarget(dump, option: "--dump").write(Self.dumpCSV(fit, starts: starts, results: all)) }
+        let best = all.objective.filter(\.isFinite).min() ?? .nan
+        let reached = best.isFinite ? all.objective.filter { $0 <= best * (1 + 1e-6) }.count : 0
+        let meanIterations = Double(all.iterations.reduce(0) { $0 + Int($1) }) / Double(count)
+        var stateCounts = [String: Int]()
+        for s in all.states { stateCounts[s.description, default: 0] += 1 }
+        let flops = FlopCount(problem: problem, pointCount: fit.pointCount, parameterCount: np)
+        let perFit = flops.perFit(meanIterations: meanIterations)
+        return Line(
+            problem: problem.rawValue, engine: engine.label, precision: engine.precision.rawValue, repetition: rep,
+            fits: count, points: fit.pointCount, parameters: np, seconds: seconds,
+            fitsPerSecond: Double(count) / seconds, bestObjective: best, reachedBestShare: Double(reached) / Double(count),
+            meanIterations: meanIterations, states: stateCounts, flopsPerIteration: flops.perIteration, flopsPerFit: perFit,
+            peakGflops: peakGflops, ceilingFitsPerSecond: peakGflops.map { $0 * 1e9 / perFit }, seed: seed)
+    }
+
+    /// Every fit: its start, its end point, objective, iterations and state.
+    static func dumpCSV(_ fit: FitProblem, starts: [Double], results: FitResults) -> String {
+        let np = fit.parameterCount, names = fit.model.parameterNames
+        var csv = (names.map { "start_\($0)" } + names + ["objective", "iterations", "state"]).joined(separator: ",") + "\n"
+        for i in results.objective.indices {
+            let row = (0..<np).map { "\(starts[i * np + $0])" } + (0..<np).map { "\(results.parameters[i * np + $0])" }
+                + ["\(results.objective[i])", "\(results.iterations[i])", results.states[i].description]
+            csv += row.joined(separator: ",") + "\n"
+        }
+        return csv
+    }
+
+    static func seconds(since clock: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - clock
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     func printLine(_ line: Line) throws {
