@@ -224,10 +224,9 @@ def run_gpufit(binary, p, start, folder, max_iterations):
         return dict(ok=False, state=f"exit {proc.returncode}", message=message, iterations=None, values=None,
                     rss=None, seconds=seconds, command=cmd)
     j = json.loads(proc.stdout)
-    values = [q["value"] for q in j["parameters"]]
-    values = [float(v) if not isinstance(v, str) else float(v) for v in values]
-    obj = j["objective"]
-    obj = float(obj) if not isinstance(obj, str) else float(obj)
+    # Non-finite numbers arrive as the strings "nan", "inf", "-inf"; float() reads both forms.
+    values = [float(q["value"]) for q in j["parameters"]]
+    obj = float(j["objective"])
     return dict(ok=True, state=j["state"], iterations=j["iterations"], values=values, rss=obj, seconds=seconds,
                 converged=j["state"].startswith("converged"), command=cmd)
 
