@@ -136,6 +136,8 @@ struct LaneIteration<Model: VectorizedFitModel> {
 
     /// Steps 1-3 for the `planning` lanes: the next trial point, or the end of the phase. A lane whose
     /// factorisation fails raises its damping and goes round again without a pass, as in `LMIteration`.
+    /// Long on purpose: it reads block for block beside `LMIteration`'s steps 1-3 (and lm.cl's), which the
+    /// bit-for-bit agreement tests hold together; split, the correspondence would be hard to check by eye.
     @inline(__always)
     private mutating func planTrial(_ lanes: LaneMask) {
         var planning = lanes

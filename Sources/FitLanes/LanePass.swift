@@ -66,7 +66,8 @@ public struct LanePass<Model: VectorizedFitModel> {
     /// F of each lane, with g and H in `grad` and `hess`, at `params`; a lane is not ok when a model value
     /// (log residuals: a value <= 0) or its objective or gradient is not finite. `huber`: the lanes whose
     /// phase uses the Huber objective (the others treat every residual as quadratic). The sums run over the
-    /// points in order, as `ScalarPass` does for one fit.
+    /// points in order, as `ScalarPass` does for one fit. Long on purpose: one loop over the points, kept
+    /// whole so the compiler keeps its accumulators in registers and a reader can set it beside ScalarPass.
     @inline(__always)
     public func accumulate(huber: LaneMask) -> (f: Lanes, ok: LaneMask) {
         let zero = Lanes()

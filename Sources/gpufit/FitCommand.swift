@@ -93,9 +93,43 @@ struct FitCommand: ParsableCommand {
         let output = try out.map { try OutputTarget($0, option: "--out") }
         let console = Console(quiet: engineOptions.quiet, progress: engineOptions.progress, dataOnStdout: output?.isStandardOutput == true)
 
-        var columns = xNames + [yColumn]
-        if let groupColumn { columns.append(groupColumn) }
-        if let weightColumn { columns.append(weightColumn) }
+        let data = try readData(model: fitModel, xNames: xNames)
+        var options = SolverOptions()
+        options.maxIterations = maxIterations
+        let problem = try FitProblem(
+            model: fitModel, points: data.points, y: data.y, weights: data.weights, groups: data.groups, loss: loss, residualSpace: logResiduals ? .log : .linear,
+            lower: lower, upper: upper, options: options)
+
+        var plan = SweepPlan()
+        plan.starts = sweepOptions.starts ?? (start == nil ? 100 : 1)
+        plan.bootstrap = sweepOptions.bootstrap ?? 0
+        plan.seed = sweepOptions.seed
+        plan.chunkSize = sweepOptions.chunkSize
+        plan.givenStart = givenStart
+        plan.startRanges = ranges ?? givenStart.map { $0.map(StartRange.around) }
+        let rangeRule = ranges != nil ? "--start-range" : givenStart != nil ? "around --start" : fitModel is ExpressionModel ? "default [-1, 1]" : "the model's"
+        if let expression = fitModel as? ExpressionModel {
+            // Fail before spending the batch when the model is not finite at the given start.
+            if let givenStart { try expression.checkFinite(parameters: givenStart, x: data.points[0]) }
+        }
+
+        let selection = try engineOptions.select(console)
+        let result = try console.fitting(label: "fit", total: plan.totalFits) { progress in
+            try Sweep.run(problem, plan: plan, engine: selection.engine, progress: progress)
+        }
+        let diagnosis = FitDiagnosis(problem: problem, plan: plan, result: result, file: file, yColumn: yColumn, line: data.table.line)
+        guard result.best.state.isUsable else { throw FitFailure(diagnosis.cause) }
+        let report = FitReport(file: file, model: fitModel, problem: problem, plan: plan, result: result,
+                               selection: selection, predictions: predictions, rangeRule: rangeRule)
+        console.summary(report.text())
+        if let warning = diagnosis.iterationLimitWarning { console.warn(warning) }
+        try output?.write(try encodeJSON(report.json()))
+    }
+
+    /// The columns the fit reads, checked row by row (positive where the model or --log-residuals takes a
+    /// log, weights >= 0), with --group's labels numbered in order of appearance.
+    private func readData(model fitModel: any FitModel, xNames: [String]) throws
+        -> (table: CSVTable, points: [[Double]], y: [Double], weights: [Double]?, groups: [Int]?) {
         let table = try CSVTable(contentsOf: URL(fileURLWithPath: file))
         let xIndex = try xNames.map { try table.column($0) }
         let yIndex = try table.column(yColumn)
@@ -125,37 +159,7 @@ struct FitCommand: ParsableCommand {
                 groups.append(groupIDs[key] ?? { let id = groupIDs.count; groupIDs[key] = id; return id }())
             }
         }
-        var options = SolverOptions()
-        options.maxIterations = maxIterations
-        let problem = try FitProblem(
-            model: fitModel, points: points, y: y, weights: wIndex == nil ? nil : weights,
-            groups: gIndex == nil ? nil : groups, loss: loss, residualSpace: logResiduals ? .log : .linear,
-            lower: lower, upper: upper, options: options)
-
-        var plan = SweepPlan()
-        plan.starts = sweepOptions.starts ?? (start == nil ? 100 : 1)
-        plan.bootstrap = sweepOptions.bootstrap ?? 0
-        plan.seed = sweepOptions.seed
-        plan.chunkSize = sweepOptions.chunkSize
-        plan.givenStart = givenStart
-        plan.startRanges = ranges ?? givenStart.map { $0.map(StartRange.around) }
-        let rangeRule = ranges != nil ? "--start-range" : givenStart != nil ? "around --start" : fitModel is ExpressionModel ? "default [-1, 1]" : "the model's"
-        if let expression = fitModel as? ExpressionModel {
-            // Fail before spending the batch when the model is not finite at the given start.
-            if let givenStart { try expression.checkFinite(parameters: givenStart, x: points[0]) }
-        }
-
-        let selection = try engineOptions.select(console)
-        let result = try console.fitting(label: "fit", total: plan.totalFits) { progress in
-            try Sweep.run(problem, plan: plan, engine: selection.engine, progress: progress)
-        }
-        let diagnosis = FitDiagnosis(problem: problem, plan: plan, result: result, file: file, yColumn: yColumn, line: table.line)
-        guard result.best.state.isUsable else { throw FitFailure(diagnosis.cause) }
-        let report = FitReport(file: file, model: fitModel, problem: problem, plan: plan, result: result,
-                               selection: selection, predictions: predictions, rangeRule: rangeRule)
-        console.summary(report.text())
-        if let warning = diagnosis.iterationLimitWarning { console.warn(warning) }
-        try output?.write(try encodeJSON(report.json()))
+        return (table, points, y, wIndex == nil ? nil : weights, gIndex == nil ? nil : groups)
     }
 
     private func resolveModel(variables: [String]) throws -> any FitModel {
