@@ -58,7 +58,7 @@ let package = Package(
         // (LaneJob, FitFeed) the CPU engine hands to its lane workers.
         .target(name: "SolverCore", swiftSettings: engineSettings),
         // Layer 1b: models typed at run time as expressions, differentiated symbolically.
-        .target(name: "ModelExpressions", dependencies: ["FitModels"]),
+        .target(name: "ModelExpressions", dependencies: ["FitModels", "CSVReading"]),
         // Layer 2a: the CPU engine's sixteen-fits-per-vector loop, one source in two builds (see above).
         .target(name: "FitLanes", dependencies: ["FitModels", "SolverCore"], swiftSettings: engineSettings),
         .target(name: "FitLanesAVX2", dependencies: ["FitModels", "SolverCore"], swiftSettings: avx2Settings),

@@ -1,3 +1,4 @@
+import CSVReading
 import Foundation
 
 /// A token of the expression language. `start` is a 0-based character offset into the source.
@@ -306,7 +307,7 @@ struct ExpressionParser {
             } else if called {
                 var message = "unknown function '\(name)' (functions: \(BuiltinNames.functionList))"
                 if let near = BuiltinNames.functions.keys.sorted().first(where: {
-                    $0 == name.lowercased() || editDistance($0, name.lowercased()) == 1
+                    $0 == name.lowercased() || NearestName.editDistance($0, name.lowercased()) == 1
                 }) {
                     message += "; did you mean '\(near)'?"
                 }
@@ -337,7 +338,7 @@ struct ExpressionParser {
         let candidates = parameterNames + variableNames + BuiltinNames.constants.keys.sorted()
         var near = candidates.filter { $0.lowercased() == name.lowercased() }
         if near.isEmpty {
-            let close = candidates.filter { editDistance($0, name) == 1 }
+            let close = candidates.filter { NearestName.editDistance($0, name) == 1 }
             let sameStart = close.filter { $0.first == name.first }
             near = sameStart.isEmpty ? close : sameStart
         }
@@ -346,20 +347,4 @@ struct ExpressionParser {
         }
         return message
     }
-}
-
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var prev = Array(0...b.count)
-    var cur = prev
-    for i in 1...a.count {
-        cur[0] = i
-        for j in 1...b.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&prev, &cur)
-    }
-    return prev[b.count]
 }

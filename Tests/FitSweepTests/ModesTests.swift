@@ -1,20 +1,16 @@
 import FitSweep
 import Foundation
 import Testing
+import TestSupport
 
 /// The mode test on constructed samples: separate groups are found with their centres and shares; unimodal
 /// samples (normal, heavy-tailed, skewed, symmetric about zero, constant) are one mode.
 @Suite struct ModesTests {
     /// SplitMix64 draws, so every sample is the same on every run.
     struct Draws: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var base: SplitMix64
+        init(state: UInt64) { base = SplitMix64(state: state) }
+        mutating func next() -> UInt64 { base.next() }
         /// Uniform in (0, 1).
         mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
         /// Standard normal (Box-Muller).

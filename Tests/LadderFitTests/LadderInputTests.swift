@@ -77,22 +77,7 @@ import TestSupport
     }
 
     @Test func invalidLaddersFailWithClearErrors() throws {
-        func failure(_ text: String, config: String? = nil) throws -> String {
-            let file = try Self.ladderFile(text)
-            do {
-                var ladder = try LadderLoader.csv(file)
-                if let config {
-                    let c = file.deletingLastPathComponent().appendingPathComponent("config.json")
-                    try config.write(to: c, atomically: true, encoding: .utf8)
-                    ladder = try LadderConfig.load(c).apply(to: ladder)
-                }
-                try ladder.validate()
-                return "no error"
-            } catch let e as InputError {
-                #expect(!e.description.contains("\n"))
-                return e.description
-            }
-        }
+        func failure(_ text: String, config: String? = nil) throws -> String { try LadderRowCheckTests.failure(text, config: config) }
         let good = Self.rows("a", n: 1e8) + Self.rows("b", n: 2e8) + Self.rows("c", n: 4e8)
         #expect(try failure(Self.header + good) == "no error")
         // A task missing from a run.

@@ -30,17 +30,10 @@ enum TestData {
     }
 }
 
-/// SplitMix64: small, seeded, reproducible.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The expression tests' generator: SplitMix64 from the seed as its raw state.
+typealias SplitMix = SplitMix64
+extension SplitMix64 {
+    init(seed: UInt64) { self.init(state: seed) }
 }
 
 extension FitModel {

@@ -4,9 +4,11 @@ import Foundation
 
 /// Small synthetic problems drawn from a model: points, true parameters and noisy observations, from a
 /// seeded generator so a failing case can be replayed from the seed the test logs.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed &+ 0x9e37_79b9_7f4a_7c15 }
+/// SplitMix64 (Steele, Lea & Flood 2014) from a raw state: small, seeded, reproducible. Every test's random
+/// numbers come from here.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
     public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state
@@ -14,6 +16,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         return z ^ (z >> 31)
     }
+}
+
+/// SplitMix64 keyed by a seed (the state starts one step in).
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    var base: SplitMix64
+    public init(seed: UInt64) { base = SplitMix64(state: seed &+ 0x9e37_79b9_7f4a_7c15) }
+    public mutating func next() -> UInt64 { base.next() }
 }
 
 public enum Synthetic {
