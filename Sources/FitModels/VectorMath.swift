@@ -119,12 +119,19 @@ public func vlog(_ x: Lanes) -> Lanes {
     let s = f / (2 + f)
     let z = s * s
     let z2 = z * z, z4 = z2 * z2, z8 = z4 * z4
-    let c1 = 2.0 / 3 + z * (2.0 / 5), c3 = 2.0 / 7 + z * (2.0 / 9), c5 = 2.0 / 11 + z * (2.0 / 13)
-    let c7 = 2.0 / 15 + z * (2.0 / 17), c9 = 2.0 / 19 + z * (2.0 / 21)
-    let r = z * ((c1 + z2 * c3 + z4 * (c5 + z2 * c7)) + z8 * (c9 + z2 * (2.0 / 23)))
-    let h = 0.5 * f * f
-    let ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10
-    let result = e * ln2hi - ((h - (s * (h + r) + e * ln2lo)) - f)
+    // (Typed step by step: the type checker gives up on these expressions otherwise.)
+    let k3: Double = 2.0 / 3, k5: Double = 2.0 / 5, k7: Double = 2.0 / 7, k9: Double = 2.0 / 9, k11: Double = 2.0 / 11
+    let k13: Double = 2.0 / 13, k15: Double = 2.0 / 15, k17: Double = 2.0 / 17, k19: Double = 2.0 / 19
+    let k21: Double = 2.0 / 21, k23: Double = 2.0 / 23
+    let c1: Lanes = k3 + z * k5, c3: Lanes = k7 + z * k9, c5: Lanes = k11 + z * k13
+    let c7: Lanes = k15 + z * k17, c9: Lanes = k19 + z * k21
+    let inner: Lanes = c1 + z2 * c3 + z4 * (c5 + z2 * c7)
+    let outer: Lanes = z8 * (c9 + z2 * k23)
+    let r: Lanes = z * (inner + outer)
+    let h: Lanes = 0.5 * f * f
+    let ln2hi: Double = 6.93147180369123816490e-01, ln2lo: Double = 1.90821492927058770002e-10
+    let tail: Lanes = s * (h + r) + e * ln2lo
+    let result: Lanes = e * ln2hi - ((h - tail) - f)
     // Zero, subnormal, negative, infinite and NaN lanes (never met on the hot path) go to libm.
     let unusual = (x .< 2.2250738585072014e-308) .| (x .> 1.7976931348623157e308) .| (x .!= x)
     return anyLane(unusual) ? vlogOutside(x, result, unusual) : result
@@ -140,74 +147,4 @@ public protocol VectorizedFitModel: FitModel {
     /// `parameterCount` and `variableCount` as constants of the type (the lane loops unroll over them).
     static var fixedParameterCount: Int { get }
     static var fixedVariableCount: Int { get }
-}
-
-extension LossLawModel: VectorizedFitModel {
-    @inlinable public static var fixedParameterCount: Int { 5 }
-    @inlinable public static var fixedVariableCount: Int { 2 }
-
-    @inlinable @inline(__always)
-    public func evaluateLanes(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
-        let t1 = vexp(p[0] - p[2] * x[0])
-        let t2 = vexp(p[1] - p[3] * x[1])
-        dfdp[0] = t1
-        dfdp[1] = t2
-        dfdp[2] = -x[0] * t1
-        dfdp[3] = -x[1] * t2
-        dfdp[4] = Lanes(repeating: 1)
-        return t1 + t2 + p[4]
-    }
-}
-
-extension ComputeLawModel: VectorizedFitModel {
-    @inlinable public static var fixedParameterCount: Int { 3 }
-    @inlinable public static var fixedVariableCount: Int { 1 }
-
-    @inlinable @inline(__always)
-    public func evaluateLanes(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
-        let t = vexp(p[0] - p[1] * x[0])
-        dfdp[0] = t
-        dfdp[1] = -x[0] * t
-        dfdp[2] = Lanes(repeating: 1)
-        return t + p[2]
-    }
-}
-
-extension SigmoidModel: VectorizedFitModel {
-    @inlinable public static var fixedParameterCount: Int { 4 }
-    @inlinable public static var fixedVariableCount: Int { 1 }
-
-    @inlinable @inline(__always)
-    public func evaluateLanes(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
-        let d = x[0] - p[1]
-        let s = 1 / (1 + vexp(-p[2] * d))
-        let ds = p[0] * s * (1 - s)
-        dfdp[0] = s
-        dfdp[1] = -p[2] * ds
-        dfdp[2] = d * ds
-        dfdp[3] = Lanes(repeating: 1)
-        return p[0] * s + p[3]
-    }
-}
-
-extension SingleStepModel: VectorizedFitModel {
-    @inlinable public static var fixedParameterCount: Int { 7 }
-    @inlinable public static var fixedVariableCount: Int { 2 }
-
-    @inlinable @inline(__always)
-    public func evaluateLanes(_ p: UnsafePointer<Lanes>, _ x: UnsafePointer<Lanes>, _ dfdp: UnsafeMutablePointer<Lanes>) -> Lanes {
-        let t1 = vexp(p[0] - p[2] * x[0])
-        let t2 = vexp(p[1] - p[3] * x[1])
-        let u = t1 + t2 + p[4]
-        let s = 1 / (1 + vexp(-u))
-        let du = p[5] * s * (1 - s)
-        dfdp[0] = du * t1
-        dfdp[1] = du * t2
-        dfdp[2] = -du * x[0] * t1
-        dfdp[3] = -du * x[1] * t2
-        dfdp[4] = du
-        dfdp[5] = s
-        dfdp[6] = Lanes(repeating: 1)
-        return p[5] * s + p[6]
-    }
 }
