@@ -104,9 +104,7 @@ public final class CPUEngine: FitEngine {
         }
         // The lane engines report the internal objective and raw states; convert as the scalar loop does.
         for fit in 0..<fits {
-            let state = FitState(rawValue: rawStates[fit]) ?? .nonFinite
-            out.states[fit] = state
-            out.objective[fit] = state.isUsable ? problem.reportedObjective(internal: out.objective[fit]) : .nan
+            (out.states[fit], out.objective[fit]) = FitResults.outcome(rawState: rawStates[fit], internalObjective: out.objective[fit], problem: problem)
         }
     }
 
@@ -122,8 +120,7 @@ public final class CPUEngine: FitEngine {
         starts.withUnsafeBufferPointer { st in
         (weightSets?.multiplicity ?? []).withUnsafeBufferPointer { mult in
         (weightSets?.setOfFit ?? []).withUnsafeBufferPointer { sets in
-            var huberDelta: Double? = nil
-            if case .huber(let d) = problem.loss { huberDelta = d }
+            let huberDelta = problem.loss.huberDelta
             let o = problem.options
             body(LaneJob(
                 parameterCount: problem.parameterCount, variableCount: problem.variableCount, pointCount: problem.pointCount,
@@ -172,9 +169,8 @@ public final class CPUEngine: FitEngine {
                             }
                         }
                         let r = solver.fit(start: ss.pointer + fit * np, weights: w, out: out.parameters + fit * np)
-                        out.objective[fit] = r.state.isUsable ? problem.reportedObjective(internal: r.objective) : .nan
+                        (out.states[fit], out.objective[fit]) = FitResults.outcome(rawState: r.state.rawValue, internalObjective: r.objective, problem: problem)
                         out.iterations[fit] = r.iterations
-                        out.states[fit] = r.state
                     }
                 }
             }

@@ -162,6 +162,13 @@ public struct FitResults: Sendable {
 
     public var count: Int { objective.count }
 
+    /// A fit's end state from the solver's raw number (an unknown one counts as non-finite) and its objective
+    /// as reported (NaN when the state carries no usable fit); every engine converts here.
+    @inlinable public static func outcome(rawState: Int32, internalObjective f: Double, problem: FitProblem) -> (state: FitState, objective: Double) {
+        let state = FitState(rawValue: rawState) ?? .nonFinite
+        return (state, state.isUsable ? problem.reportedObjective(internal: f) : .nan)
+    }
+
     public init(parameterCount: Int, count: Int) {
         self.parameterCount = parameterCount
         parameters = [Double](repeating: .nan, count: count * parameterCount)

@@ -67,8 +67,7 @@ final class KernelLaunch {
     /// Point and fit counts, then the solver options and the Huber delta (0 for least squares).
     private func bindSizesAndOptions(_ problem: FitProblem, fits: Int) throws {
         let o = problem.options
-        var delta = 0.0
-        if case .huber(let d) = problem.loss { delta = d }
+        let delta = problem.loss.huberDelta ?? 0
         try bind(Int32(problem.pointCount))
         try bind(Int32(fits))
         try bind(Int32(o.maxIterations))
@@ -99,9 +98,7 @@ final class KernelLaunch {
         results.iterations = try read(outputs.iterations, fits, Int32.self)
         let states = try read(outputs.states, fits, Int32.self)
         for i in 0..<fits {
-            let state = FitState(rawValue: states[i]) ?? .nonFinite
-            results.states[i] = state
-            results.objective[i] = state.isUsable ? problem.reportedObjective(internal: results.objective[i]) : .nan
+            (results.states[i], results.objective[i]) = FitResults.outcome(rawState: states[i], internalObjective: results.objective[i], problem: problem)
         }
         return results
     }

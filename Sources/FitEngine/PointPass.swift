@@ -34,7 +34,7 @@ struct ScalarPass<Model: FitModel>: PointPass {
         self.x = x
         self.y = y
         logResiduals = problem.residualSpace == .log
-        if case .huber(let d) = problem.loss { delta = d } else { delta = .infinity }
+        delta = problem.loss.huberDelta ?? .infinity
         dfdp = .allocate(capacity: np)
         hessLinear = .allocate(capacity: np * np)
     }

@@ -41,6 +41,12 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// Huber's delta, nil for least squares.
+    @inlinable public var huberDelta: Double? {
+        if case .huber(let d) = self { return d }
+        return nil
+    }
+
     /// Parses `lsq` or `huber:DELTA`.
     public init?(parsing text: String) {
         let t = text.lowercased()

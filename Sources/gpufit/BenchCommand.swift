@@ -169,8 +169,7 @@ struct BenchCommand: ParsableCommand {
 
     func write(_ bench: BenchProblem, to path: String) throws {
         let fit = bench.fit
-        var delta: Double?
-        if case .huber(let d) = fit.loss { delta = d }
+        let delta = fit.loss.huberDelta
         let out = Export(
             problem: problem.rawValue, task: task, model: fit.model.name, parameterNames: fit.model.parameterNames,
             points: bench.rawPoints, y: bench.rawY, loss: delta == nil ? "lsq" : "huber", huberDelta: delta,
