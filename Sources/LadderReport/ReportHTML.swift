@@ -2,48 +2,6 @@ import CSVReading
 import FitSweep
 import Foundation
 import LadderFit
-import SafeOutput
-
-/// Writes a ladder run's report: one self-contained `report.html` (inline SVG and CSS, no scripts) and each
-/// figure as its own `.svg` file.
-public enum ReportWriter {
-    /// Writes report.html and the figures into `directory` (created if missing), each file atomically.
-    /// Returns the files written, report.html first. Throws a one-line `InputError` naming the path on failure.
-    @discardableResult
-    public static func write(ladder: Ladder, method: LadderMethod, result: LadderResult, variance: VarianceReport, to directory: URL,
-                             budget: BudgetSweep? = nil) throws -> [URL] {
-        try write(ladder: ladder, method: method, result: result, variance: variance,
-                  to: OutputFolder(directory.path, option: "--report"), budget: budget)
-    }
-
-    /// The same into a folder checked before the run (`OutputFolder`): links followed, files replaced atomically.
-    @discardableResult
-    public static func write(ladder: Ladder, method: LadderMethod, result: LadderResult, variance: VarianceReport, to folder: OutputFolder,
-                             budget: BudgetSweep? = nil) throws -> [URL] {
-        let figures = try ReportFigures.all(ladder: ladder, method: method, result: result, variance: variance, budget: budget)
-        let html = ReportHTML.render(ladder: ladder, method: method, result: result, variance: variance, budget: budget, figures: figures)
-        let files = [(name: "report.html", text: html)] + figures.map { (name: "\($0.name).svg", text: $0.svg) }
-        return try folder.write(files).map { URL(fileURLWithPath: $0) }
-    }
-}
-
-extension ReportFigures {
-    /// Every figure of the report, in report order: the forest plot, the variance comparison, then per task
-    /// step 1, step 2 (or the single-step law) and the multi-start landscape; the budget sweep last.
-    public static func all(ladder: Ladder, method: LadderMethod, result: LadderResult, variance: VarianceReport,
-                           budget: BudgetSweep? = nil) throws -> [Figure] {
-        var figures = [forest(ladder: ladder, result: result)]
-        // A run with fewer than 2 checkpoints has no noise to draw (the section says why).
-        if !variance.rows.isEmpty { figures.append(self.variance(variance, targets: ladder.targets.map(\.name))) }
-        for task in result.tasks {
-            if task.step1 != nil || task.singleStep != nil { figures.append(try step1(ladder: ladder, method: method, task: task)) }
-            if task.step2 != nil { figures.append(try step2(ladder: ladder, method: method, task: task)) }
-            figures.append(landscape(task: task, paper: result.info.paper))
-        }
-        if let budget { figures.append(self.budget(budget, targets: ladder.targets.map(\.name))) }
-        return figures
-    }
-}
 
 /// The HTML page: settings, tables (the main job's numbers) and the figures inlined.
 enum ReportHTML {
