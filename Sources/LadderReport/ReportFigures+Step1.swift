@@ -52,8 +52,7 @@ extension ReportFigures {
 
     /// Every ladder run's step-1 value (with the single-step variant: its final accuracy, the mean of the last 5
     /// rows) at its compute, in size-group order.
-    private static func step1RunPoints(groups: [SizeGroup], method: LadderMethod,
-                                       task: TaskResult) throws -> [Step1Point] {
+    private static func step1RunPoints(groups: [SizeGroup], method: LadderMethod, task: TaskResult) throws -> [Step1Point] {
         let single = method.singleStep
         func observed(_ run: LadderRun) throws -> Double {
             if !single { return try method.step1Value(run, task: task.task) }

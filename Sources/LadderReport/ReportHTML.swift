@@ -26,6 +26,8 @@ enum ReportHTML {
     .wide { overflow-x: auto; }
     """
 
+    /// The whole page: head, contents, then the sections with their figures and tables.
+    // About 60 lines on purpose: one section after another, so the page's order reads top to bottom here.
     static func render(ladder: Ladder, method: LadderMethod, result: LadderResult, variance: VarianceReport, budget: BudgetSweep?,
                        figures: [Figure]) -> String {
         let info = result.info
