@@ -55,18 +55,34 @@ public final class CPUEngine: FitEngine {
             solveVectorized(m, problem, starts, weightSets, progress, &results)
             return results
         }
-        switch model {
-        case let m as LossLawModel: solveScalar(m, problem, starts, weightSets, progress, &results)
-        case let m as SigmoidModel: solveScalar(m, problem, starts, weightSets, progress, &results)
-        case let m as ComputeLawModel: solveScalar(m, problem, starts, weightSets, progress, &results)
-        case let m as SingleStepModel: solveScalar(m, problem, starts, weightSets, progress, &results)
-        case let m as LogSigmoidModel: solveScalar(m, problem, starts, weightSets, progress, &results)
-        case let m as Misra1aModel: solveScalar(m, problem, starts, weightSets, progress, &results)
-        case let m as ChwirutModel: solveScalar(m, problem, starts, weightSets, progress, &results)
-        default: solveScalar(model, problem, starts, weightSets, progress, &results)
+        if let solve = Self.specialisedScalarLoop(for: model) {
+            solve(self, problem, starts, weightSets, progress, &results)
+        } else {
+            solveScalar(model, problem, starts, weightSets, progress, &results)
         }
         return results
     }
+
+    typealias ScalarLoop = (CPUEngine, FitProblem, [Double], WeightSets?, FitProgress?, inout FitResults) -> Void
+
+    /// The one-fit loop specialised for the model's concrete type, or nil for a model this list does not
+    /// name (it then runs the generic loop). The one list of built-in types for the scalar loop:
+    /// ModelInventoryTests checks that every built-in model is in it.
+    static func specialisedScalarLoop(for model: any FitModel) -> ScalarLoop? {
+        switch model {
+        case let m as LossLawModel: return { $0.solveScalar(m, $1, $2, $3, $4, &$5) }
+        case let m as SigmoidModel: return { $0.solveScalar(m, $1, $2, $3, $4, &$5) }
+        case let m as ComputeLawModel: return { $0.solveScalar(m, $1, $2, $3, $4, &$5) }
+        case let m as SingleStepModel: return { $0.solveScalar(m, $1, $2, $3, $4, &$5) }
+        case let m as LogSigmoidModel: return { $0.solveScalar(m, $1, $2, $3, $4, &$5) }
+        case let m as Misra1aModel: return { $0.solveScalar(m, $1, $2, $3, $4, &$5) }
+        case let m as ChwirutModel: return { $0.solveScalar(m, $1, $2, $3, $4, &$5) }
+        default: return nil
+        }
+    }
+
+    /// Whether the one-fit loop has a specialisation for this model (ModelInventoryTests).
+    public static func hasSpecialisedScalarLoop(_ model: any FitModel) -> Bool { specialisedScalarLoop(for: model) != nil }
 
     // Generic over the concrete model so that `evaluate` is specialised and inlined into the point loop.
     private func solveScalar<M: FitModel>(_ model: M, _ problem: FitProblem, _ starts: [Double],

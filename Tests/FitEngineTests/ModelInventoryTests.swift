@@ -19,6 +19,15 @@ import Testing
         }
     }
 
+    /// A built-in model the scalar dispatch does not name runs unspecialised generic code, 10-20x slower.
+    @Test func everyBuiltinModelHasASpecialisedScalarLoop() {
+        for model in BuiltinModels.all {
+            #expect(CPUEngine.hasSpecialisedScalarLoop(model), "\(model.name): add its type to CPUEngine.specialisedScalarLoop")
+        }
+        // A model the list does not name (a test's own) takes the generic loop.
+        #expect(!CPUEngine.hasSpecialisedScalarLoop(BrokenKernelModel()))
+    }
+
     /// A model with lane maths (VectorizedFitModel) that the lane dispatch does not name would run on the
     /// scalar loop, 2x slower, without a word.
     @Test func everyModelWithLaneMathsIsRunByBothLaneBuilds() {
