@@ -59,24 +59,11 @@ public struct VarianceReport: Sendable, Codable {
     public static func analyse(ladder: Ladder, runName: String? = nil, lastCheckpoints requested: Int = 10,
                                result: LadderResult? = nil, options: OptionNames = .ladder,
                                requireRows: Bool = false) throws -> VarianceReport {
-        let runs = ladder.runs + ladder.targets.compactMap(\.run)
-        let run: LadderRun
-        if let runName {
-            guard let r = runs.first(where: { $0.name == runName }) else {
-                throw InputError.usage("\(options.run) \(runName): no such run; runs are \(runs.map(\.name).joined(separator: ", "))")
-            }
-            run = r
-        } else {
-            guard let r = ladder.largestRun else { throw InputError("\(ladder.source): no ladder runs") }
-            run = r
-        }
-        guard requested >= 2 else { throw InputError.usage("\(options.last) \(requested): the checkpoint noise needs at least 2 checkpoints") }
+        let run = try noiseRun(ladder: ladder, runName: runName, lastCheckpoints: requested, options: options, requireRows: requireRows)
         var notes = [String]()
         let n = min(requested, run.checkpointCount)
         if n < 2 {
-            let message = "run '\(run.name)' has \(run.checkpointCount) checkpoint(s); the checkpoint noise needs at least 2 (choose another run with \(options.run))"
-            if requireRows { throw InputError(message) }
-            notes.append(message + "; the variance table is left out")
+            notes.append(fewCheckpoints(run, options) + "; the variance table is left out")
             return VarianceReport(run: run.name, lastCheckpoints: run.checkpointCount, requestedCheckpoints: requested, rows: [],
                                   correlations: [], notes: notes)
         }
@@ -125,6 +112,31 @@ public struct VarianceReport: Sendable, Codable {
         }
         return VarianceReport(run: run.name, lastCheckpoints: n, requestedCheckpoints: requested, rows: rows,
                               correlations: correlations, notes: notes)
+    }
+
+    /// The run whose checkpoints give the noise measures, with the options checked (a command checks them
+    /// this way before it fits, so a typo costs nothing): a named run must exist, `--last` must be >= 2, and
+    /// with `requireRows` the run must have 2 checkpoints.
+    public static func noiseRun(ladder: Ladder, runName: String?, lastCheckpoints requested: Int, options: OptionNames,
+                                requireRows: Bool) throws -> LadderRun {
+        let runs = ladder.runs + ladder.targets.compactMap(\.run)
+        let run: LadderRun
+        if let runName {
+            guard let r = runs.first(where: { $0.name == runName }) else {
+                throw InputError.usage("\(options.run) \(runName): no such run; runs are \(runs.map(\.name).joined(separator: ", "))")
+            }
+            run = r
+        } else {
+            guard let r = ladder.largestRun else { throw InputError("\(ladder.source): no ladder runs") }
+            run = r
+        }
+        guard requested >= 2 else { throw InputError.usage("\(options.last) \(requested): the checkpoint noise needs at least 2 checkpoints") }
+        if requireRows && run.checkpointCount < 2 { throw InputError(fewCheckpoints(run, options)) }
+        return run
+    }
+
+    static func fewCheckpoints(_ run: LadderRun, _ options: OptionNames) -> String {
+        "run '\(run.name)' has \(run.checkpointCount) checkpoint(s); the checkpoint noise needs at least 2 (choose another run with \(options.run))"
     }
 
     /// A correlation, or n/a with the reason when one side is the same for every task (e.g. starts reaching

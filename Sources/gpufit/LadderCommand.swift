@@ -173,7 +173,8 @@ struct LadderCommand: ParsableCommand {
         let console = Console(quiet: engineOptions.quiet, progress: engineOptions.progress, dataOnStdout: outputs.dataOnStdout)
         let ladder = try input.load(console)
         // The variance options are checked before the fit (a typo in --variance-run must not cost the run).
-        _ = try VarianceReport.analyse(ladder: ladder, runName: varianceRun, lastCheckpoints: varianceLast)
+        _ = try VarianceReport.noiseRun(ladder: ladder, runName: varianceRun, lastCheckpoints: varianceLast, options: .ladder,
+                                        requireRows: false)
         let selection = try engineOptions.select(console)
         let settings = sweep.settings(paper: methodOptions.paper)
         var fitter = LadderFitter(ladder: ladder, method: methodOptions.method, settings: settings, engine: selection.engine)
@@ -258,7 +259,7 @@ struct VarianceCommand: ParsableCommand {
         let output = try json.map { try OutputTarget($0, option: "--json") }
         let console = Console(quiet: engineOptions.quiet, progress: engineOptions.progress, dataOnStdout: output?.isStandardOutput == true)
         let ladder = try input.load(console)
-        _ = try VarianceReport.analyse(ladder: ladder, runName: noiseRun, lastCheckpoints: last, options: .variance, requireRows: true)
+        _ = try VarianceReport.noiseRun(ladder: ladder, runName: noiseRun, lastCheckpoints: last, options: .variance, requireRows: true)
         var result: LadderResult?
         if sweep.bootstrap > 0 || sweep.starts > 1 {
             let selection = try engineOptions.select(console)
