@@ -105,15 +105,16 @@ static int accumulate(const REAL *params, const Data *d, const int huberActive, 
     return 1;
 }
 
-// Solves (H + lambda diag(max(D, scaleFloor))) step = -g on the free parameters by Cholesky; 0 if not positive definite.
-static int solve_damped(const REAL *h, const REAL *g, const REAL *scale, const REAL scaleFloor, const int *freeIndex,
-                        const int nf, const REAL lambda, REAL *step) {
+// Solves (H + lambda diag(D')) step = -g on the free parameters by Cholesky, D'_j = max(D_j, DAMPING_FLOOR
+// maxSized / relativeSize_j); 0 if not positive definite.
+static int solve_damped(const REAL *h, const REAL *g, const REAL *scale, const REAL *relativeSize, const REAL maxSized,
+                        const int *freeIndex, const int nf, const REAL lambda, REAL *step) {
     REAL a[NPARAMS * NPARAMS];
     REAL rhs[NPARAMS];
     for (int u = 0; u < nf; u++) {
         const int j = freeIndex[u];
         for (int v = u; v < nf; v++) a[u * nf + v] = h[j * NPARAMS + freeIndex[v]];
-        a[u * nf + u] += lambda * fmax(scale[j], scaleFloor);
+        a[u * nf + u] += lambda * fmax(scale[j], DAMPING_FLOOR * maxSized / relativeSize[j]);
         rhs[u] = -g[j];
     }
     for (int u = 0; u < nf; u++) {
@@ -153,12 +154,19 @@ typedef struct {
 // One phase of trial steps from the current p, with fresh damping and scaling; returns the state, *fOut = F.
 static int phase(REAL *p, const REAL *lo, const REAL *hi, const Data *d, const Options *o, const int huberActive,
                  const REAL ftol, int *iterations, REAL *fOut) {
-    REAL pTrial[NPARAMS], g[NPARAMS], gTrial[NPARAMS], scale[NPARAMS], step[NPARAMS];
+    REAL pTrial[NPARAMS], g[NPARAMS], gTrial[NPARAMS], scale[NPARAMS], relativeSize[NPARAMS], step[NPARAMS];
     REAL h[NPARAMS * NPARAMS], hTrial[NPARAMS * NPARAMS];
     int freeIndex[NPARAMS];
     REAL f;
     if (!accumulate(p, d, huberActive, g, h, &f)) { *fOut = NAN; return STATE_NON_FINITE; }
     for (int j = 0; j < NPARAMS; j++) scale[j] = h[j * NPARAMS + j];
+    REAL largest = 0;
+    for (int j = 0; j < NPARAMS; j++) largest = fmax(largest, fabs(p[j]));
+    if (!(largest > 0)) largest = 1;
+    for (int j = 0; j < NPARAMS; j++) {
+        const REAL r = fabs(p[j]) / largest + SIZE_FLOOR;
+        relativeSize[j] = r * r;
+    }
     REAL lambda = o->initialDamping;
     REAL nu = 2;
     while (1) {
@@ -166,12 +174,13 @@ static int phase(REAL *p, const REAL *lo, const REAL *hi, const Data *d, const O
         // 1. free set and the gradient test.
         int nf = 0;
         int gradientSmall = 1;
-        REAL maxScale = 0;
+        REAL maxScale = 0, maxSized = 0;
         for (int j = 0; j < NPARAMS; j++) {
             scale[j] = fmax(scale[j], h[j * NPARAMS + j]);
             maxScale = fmax(maxScale, scale[j]);
+            maxSized = fmax(maxSized, scale[j] * relativeSize[j]);
         }
-        const REAL scaleFloor = (REAL)1e-12 * fmax(maxScale, (REAL)1e-300);
+        const REAL scaleFloor = GRADIENT_FLOOR * fmax(maxScale, (REAL)1e-300);
         const REAL twoF = 2 * f;
         for (int j = 0; j < NPARAMS; j++) {
             const int held = (p[j] <= lo[j] && g[j] > 0) || (p[j] >= hi[j] && g[j] < 0);
@@ -183,21 +192,33 @@ static int phase(REAL *p, const REAL *lo, const REAL *hi, const Data *d, const O
         if (gradientSmall) return STATE_CONVERGED_GRADIENT;
         if (*iterations >= o->maxIterations) return STATE_ITERATION_LIMIT;
         // 2. damped step; a matrix that is not positive definite raises the damping.
-        if (!solve_damped(h, g, scale, scaleFloor, freeIndex, nf, lambda, step)) {
+        if (!solve_damped(h, g, scale, relativeSize, maxSized, freeIndex, nf, lambda, step)) {
             lambda *= nu;
             nu *= 2;
             if (!(lambda <= MAX_DAMPING)) return STATE_SINGULAR;
             continue;
         }
-        // 3. projected trial point and its actual step.
+        // 3. the step truncated to the box, the trial point and the actual step.
+        REAL reach = 1;
+        for (int j = 0; j < NPARAMS; j++) {
+            if ((p[j] <= lo[j] && step[j] < 0) || (p[j] >= hi[j] && step[j] > 0)) step[j] = 0;
+            const REAL q = p[j] + step[j];
+            if (q < lo[j]) reach = fmin(reach, (lo[j] - p[j]) / step[j]);
+            else if (q > hi[j]) reach = fmin(reach, (hi[j] - p[j]) / step[j]);
+        }
         REAL stepNorm = 0, pNorm = 0;
         for (int j = 0; j < NPARAMS; j++) {
-            pTrial[j] = fmin(fmax(p[j] + step[j], lo[j]), hi[j]);
+            const REAL q = p[j] + step[j];
+            pTrial[j] = fmin(fmax(p[j] + reach * step[j], lo[j]), hi[j]);
+            // What sets the reach lands on its bound exactly.
+            if (q < lo[j] && (lo[j] - p[j]) / step[j] == reach) pTrial[j] = lo[j];
+            else if (q > hi[j] && (hi[j] - p[j]) / step[j] == reach) pTrial[j] = hi[j];
             step[j] = pTrial[j] - p[j];
             stepNorm += step[j] * step[j];
             pNorm += p[j] * p[j];
         }
-        if (sqrt(stepNorm) <= o->xtol * (sqrt(pNorm) + o->xtol)) return STATE_CONVERGED_STEP;
+        // A truncated step is short because of the box, not because the fit converged.
+        if (!(reach < 1) && sqrt(stepNorm) <= o->xtol * (sqrt(pNorm) + o->xtol)) return STATE_CONVERGED_STEP;
         // Predicted decrease of the quadratic model: -(g.dp + dp.H.dp / 2).
         REAL predicted = 0;
         for (int j = 0; j < NPARAMS; j++) {

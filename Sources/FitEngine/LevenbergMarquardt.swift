@@ -21,9 +21,14 @@ import SolverCore
 /// Per trial step, in a phase:
 ///  1. free set: a parameter on a bound whose gradient points out of the box is held for this step (without
 ///     this, step 2 of the ladder, whose optimum has b on its bound, crawls for 100+ steps);
-///  2. gradient test; solve (H + lambda diag(D)) dp = -g on the free set by Cholesky, D_j = max over the
-///     phase of H_jj (floored at 1e-12 max D); a failed factorisation raises lambda without a pass;
-///  3. p' = clamp(p + dp); step test; one pass over the points at p' (one "iteration");
+///  2. gradient test (D floored at `LMSpec.gradientFloor` max D); solve (H + lambda diag(D')) dp = -g on the
+///     free set by Cholesky, D_j = max over the phase of H_jj, D'_j = max(D_j, `LMSpec.dampingFloor`
+///     max_k(D_k s_k) / s_j) with s_j the squared relative size of p_j at the phase start (`relativeSize`); a
+///     failed factorisation raises lambda without a pass;
+///  3. the step truncated to the box (a component pushing out of the bound it sits on is dropped, the rest
+///     scaled back to the first bound crossed, so the direction is kept; what sets the reach lands exactly
+///     on its bound), p' = p + t dp; step test (full steps only); one pass over the points at p' (one
+///     "iteration");
 ///  4. accept if F(p') < F(p) and the model predicted a decrease: lambda *= max(1/3, 1 - (2 rho - 1)^3),
 ///     nu = 2, rho = actual / predicted decrease; then the objective test; else lambda *= nu, nu *= 2.
 /// Stopping tests are listed on `FitState`.
@@ -49,6 +54,8 @@ struct LMIteration {
     let gTrial: UnsafeMutablePointer<Double>
     let hTrial: UnsafeMutablePointer<Double>
     let scale: UnsafeMutablePointer<Double>
+    /// Squared size of each parameter at the start of the phase relative to the largest (see `LMSpec.dampingFloor`).
+    let relativeSize: UnsafeMutablePointer<Double>
     let step: UnsafeMutablePointer<Double>
     let a: UnsafeMutablePointer<Double>
     let rhs: UnsafeMutablePointer<Double>
@@ -76,7 +83,7 @@ struct LMIteration {
         p = .allocate(capacity: np); pTrial = .allocate(capacity: np)
         g = .allocate(capacity: np); gTrial = .allocate(capacity: np)
         h = .allocate(capacity: np * np); hTrial = .allocate(capacity: np * np)
-        scale = .allocate(capacity: np); step = .allocate(capacity: np)
+        scale = .allocate(capacity: np); relativeSize = .allocate(capacity: np); step = .allocate(capacity: np)
         a = .allocate(capacity: np * np); rhs = .allocate(capacity: np)
         freeIndex = .allocate(capacity: np)
         h.initialize(repeating: 0, count: np * np)
@@ -84,7 +91,7 @@ struct LMIteration {
     }
 
     func deallocate() {
-        for b in [p, pTrial, g, gTrial, h, hTrial, scale, step, a, rhs] { b.deallocate() }
+        for b in [p, pTrial, g, gTrial, h, hTrial, scale, relativeSize, step, a, rhs] { b.deallocate() }
         freeIndex.deallocate()
     }
 
@@ -114,6 +121,13 @@ struct LMIteration {
             for j in 0..<np { g[j] = gTrial[j] }
             for j in 0..<(np * np) { h[j] = hTrial[j] }
             for j in 0..<np { scale[j] = h[j * np + j] }
+            var largest = 0.0
+            for j in 0..<np { largest = max(largest, abs(p[j])) }
+            if !(largest > 0) { largest = 1 }
+            for j in 0..<np {
+                let r = abs(p[j]) / largest + LMSpec.sizeFloor
+                relativeSize[j] = r * r
+            }
             lambda = options.initialDamping
             nu = 2
         } else {
@@ -146,12 +160,13 @@ struct LMIteration {
             // 1. free set and the gradient test.
             var nf = 0
             var gradientSmall = true
-            var maxScale = 0.0
+            var maxScale = 0.0, maxSized = 0.0
             for j in 0..<np {
                 scale[j] = max(scale[j], h[j * np + j])
                 maxScale = max(maxScale, scale[j])
+                maxSized = max(maxSized, scale[j] * relativeSize[j])
             }
-            let scaleFloor = 1e-12 * max(maxScale, 1e-300)
+            let scaleFloor = LMSpec.gradientFloor * max(maxScale, 1e-300)
             let twoF = 2 * f
             for j in 0..<np {
                 let held = (p[j] <= lower[j] && g[j] > 0) || (p[j] >= upper[j] && g[j] < 0)
@@ -163,21 +178,43 @@ struct LMIteration {
             if gradientSmall { return endPhase(.convergedGradient) }
             if Int(iterations) >= options.maxIterations { return endPhase(.iterationLimit) }
             // 2. damped step; a matrix that is not positive definite raises the damping.
-            if !solveDamped(lambda, scaleFloor: scaleFloor, freeCount: nf) {
+            if !solveDamped(lambda, maxSized: maxSized, freeCount: nf) {
                 lambda *= nu
                 nu *= 2
                 if !(lambda <= LMSpec.maxDamping) { return endPhase(.singular) }
                 continue
             }
-            // 3. projected trial point and its actual step.
+            // 3. the step truncated to the box, the trial point and the actual step.
+            var reach = 1.0
+            for j in 0..<np {
+                if (p[j] <= lower[j] && step[j] < 0) || (p[j] >= upper[j] && step[j] > 0) { step[j] = 0 }
+                let q = p[j] + step[j]
+                if q < lower[j] {
+                    reach = min(reach, (lower[j] - p[j]) / step[j])
+                } else if q > upper[j] {
+                    reach = min(reach, (upper[j] - p[j]) / step[j])
+                }
+            }
             var stepNorm = 0.0, pNorm = 0.0
             for j in 0..<np {
-                pTrial[j] = min(max(p[j] + step[j], lower[j]), upper[j])
-                step[j] = pTrial[j] - p[j]
+                let q = p[j] + step[j]
+                var trial = min(max(p[j] + reach * step[j], lower[j]), upper[j])
+                // What sets the reach lands on its bound exactly, not a rounding error inside it (from where the
+                // next step would be truncated to nothing).
+                if q < lower[j] && (lower[j] - p[j]) / step[j] == reach {
+                    trial = lower[j]
+                } else if q > upper[j] && (upper[j] - p[j]) / step[j] == reach {
+                    trial = upper[j]
+                }
+                pTrial[j] = trial
+                step[j] = trial - p[j]
                 stepNorm += step[j] * step[j]
                 pNorm += p[j] * p[j]
             }
-            if stepNorm.squareRoot() <= options.xtol * (pNorm.squareRoot() + options.xtol) { return endPhase(.convergedStep) }
+            // A truncated step is short because of the box, not because the fit converged.
+            if !(reach < 1) && stepNorm.squareRoot() <= options.xtol * (pNorm.squareRoot() + options.xtol) {
+                return endPhase(.convergedStep)
+            }
             // Predicted decrease of the quadratic model: -(g.dp + dp.H.dp / 2).
             predicted = 0.0
             for j in 0..<np {
@@ -203,16 +240,17 @@ struct LMIteration {
         return false
     }
 
-    /// Solves (H + lambda diag(D)) step = -g on the free parameters by Cholesky; false if not positive definite.
+    /// Solves (H + lambda diag(D')) step = -g on the free parameters by Cholesky (D' in step 2 of the type's
+    /// comment); false if not positive definite.
     @inline(__always)
-    private func solveDamped(_ lambda: Double, scaleFloor: Double, freeCount nf: Int) -> Bool {
+    private func solveDamped(_ lambda: Double, maxSized: Double, freeCount nf: Int) -> Bool {
         for u in 0..<nf {
             let j = freeIndex[u]
             for v in u..<nf {
                 let k = freeIndex[v]
                 a[u * nf + v] = h[j * np + k]  // j < k since freeIndex is increasing
             }
-            a[u * nf + u] += lambda * max(scale[j], scaleFloor)
+            a[u * nf + u] += lambda * max(scale[j], LMSpec.dampingFloor * maxSized / relativeSize[j])
             rhs[u] = -g[j]
         }
         // Cholesky A = L L^T, L stored in the lower triangle of a (read upper, write lower).

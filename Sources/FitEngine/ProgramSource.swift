@@ -28,7 +28,8 @@ public enum ProgramSource {
             text += "#define STATE_\(state.description.uppercased().replacingOccurrences(of: "-", with: "_")) \(state.rawValue)\n"
         }
         for (name, value) in [("HUBER_LINEAR_CURVATURE", LMSpec.huberLinearCurvature), ("PHASE1_FTOL", LMSpec.phase1Ftol),
-                              ("MAX_DAMPING", LMSpec.maxDamping)] {
+                              ("MAX_DAMPING", LMSpec.maxDamping), ("DAMPING_FLOOR", LMSpec.dampingFloor),
+                              ("SIZE_FLOOR", LMSpec.sizeFloor), ("GRADIENT_FLOOR", LMSpec.gradientFloor)] {
             text += "#define \(name) ((REAL)\(value.description))\n"
         }
         return text

@@ -23,6 +23,8 @@ struct LaneIteration<Model: VectorizedFitModel> {
     /// Upper triangle of np x np, row-major (like the pass's `hess`).
     let h: UnsafeMutablePointer<Lanes>
     let scale: UnsafeMutablePointer<Lanes>
+    /// Squared relative size of each parameter at the phase start (`LMIteration.relativeSize`).
+    let relativeSize: UnsafeMutablePointer<Lanes>
     let step: UnsafeMutablePointer<Lanes>
     let a: UnsafeMutablePointer<Lanes>
     let rhs: UnsafeMutablePointer<Lanes>
@@ -52,13 +54,13 @@ struct LaneIteration<Model: VectorizedFitModel> {
         lower = vectors(np); upper = vectors(np)
         for j in 0..<np { lower[j] = Lanes(repeating: job.lower[j]); upper[j] = Lanes(repeating: job.upper[j]) }
         p = vectors(np); pTrial = vectors(np); g = vectors(np); h = vectors(np * np)
-        scale = vectors(np); step = vectors(np); a = vectors(np * np); rhs = vectors(np)
+        scale = vectors(np); relativeSize = vectors(np); step = vectors(np); a = vectors(np * np); rhs = vectors(np)
         free = .allocate(capacity: np)
         free.initialize(repeating: LaneMask(repeating: true), count: np)
     }
 
     func deallocate() {
-        for b in [lower, upper, p, pTrial, g, h, scale, step, a, rhs] { b.deallocate() }
+        for b in [lower, upper, p, pTrial, g, h, scale, relativeSize, step, a, rhs] { b.deallocate() }
         free.deallocate()
     }
 
@@ -100,6 +102,13 @@ struct LaneIteration<Model: VectorizedFitModel> {
                 g[j].replace(with: gPass[j], where: go)
                 for k in j..<np { h[j &* np &+ k].replace(with: hPass[j &* np &+ k], where: go) }
                 scale[j].replace(with: h[j &* np &+ j], where: go)
+            }
+            var largest = Lanes()
+            for j in 0..<np { largest = laneMax(largest, laneAbs(p[j])) }
+            largest.replace(with: 1, where: .!(largest .> 0))
+            for j in 0..<np {
+                let r = laneAbs(p[j]) / largest + LMSpec.sizeFloor
+                relativeSize[j].replace(with: r * r, where: go)
             }
             lambda.replace(with: job.initialDamping, where: go)
             nu.replace(with: 2, where: go)
@@ -144,18 +153,19 @@ struct LaneIteration<Model: VectorizedFitModel> {
         let zero = Lanes()
         while anyLane(planning) {
             // 1. free set and the gradient test.
-            var maxScale = zero
+            var maxScale = zero, maxSized = zero
             for j in 0..<np {
                 scale[j].replace(with: laneMax(scale[j], h[j &* np &+ j]), where: planning)
                 maxScale = laneMax(maxScale, scale[j])
+                maxSized = laneMax(maxSized, scale[j] * relativeSize[j])
             }
-            let scaleFloor = 1e-12 * laneMax(maxScale, Lanes(repeating: 1e-300))
+            let scaleFloor = LMSpec.gradientFloor * laneMax(maxScale, Lanes(repeating: 1e-300))
             let twoF = 2 * f
             var gradientSmall = LaneMask(repeating: true)
             for j in 0..<np {
                 let held = ((p[j] .<= lower[j]) .& (g[j] .> 0)) .| ((p[j] .>= upper[j]) .& (g[j] .< 0))
                 free[j] = .!held
-                let absG = g[j].replacing(with: -g[j], where: g[j] .< 0)
+                let absG = laneAbs(g[j])
                 let bound = job.gtol * (twoF * laneMax(scale[j], scaleFloor)).squareRoot()
                 gradientSmall .&= .!(free[j] .& (absG .> bound))
             }
@@ -172,7 +182,8 @@ struct LaneIteration<Model: VectorizedFitModel> {
                     let both = free[u] .& free[v]
                     a[u &* np &+ v] = h[u &* np &+ v].replacing(with: u == v ? 1 : 0, where: .!both)
                 }
-                a[u &* np &+ u].replace(with: a[u &* np &+ u] + lambda * laneMax(scale[u], scaleFloor), where: free[u])
+                a[u &* np &+ u].replace(with: a[u &* np &+ u] + lambda * laneMax(scale[u], LMSpec.dampingFloor * maxSized / relativeSize[u]),
+                                           where: free[u])
                 rhs[u] = (-g[u]).replacing(with: 0, where: .!free[u])
             }
             // Cholesky A = L L^T, L in the lower triangle of a (read upper, write lower).
@@ -205,17 +216,31 @@ struct LaneIteration<Model: VectorizedFitModel> {
             let singular = solveFailed .& .!(lambda .<= LMSpec.maxDamping)
             endPhase(singular, .singular)
             let solved = planning .& .!failed
-            // 3. projected trial point and its actual step.
+            // 3. the step truncated to the box, the trial point and the actual step.
+            var reach = Lanes(repeating: 1)
+            for j in 0..<np {
+                var dp = rhs[j].replacing(with: 0, where: .!free[j])
+                let outward = ((p[j] .<= lower[j]) .& (dp .< 0)) .| ((p[j] .>= upper[j]) .& (dp .> 0))
+                dp.replace(with: 0, where: outward)
+                rhs[j] = dp
+                let q = p[j] + dp
+                let below = q .< lower[j], above = .!below .& (q .> upper[j])
+                reach.replace(with: laneMin(reach, (lower[j] - p[j]) / dp), where: below)
+                reach.replace(with: laneMin(reach, (upper[j] - p[j]) / dp), where: above)
+            }
             var stepNorm = zero, pNorm = zero
             for j in 0..<np {
-                let dp = rhs[j].replacing(with: 0, where: .!free[j])
-                let trialJ = laneMin(laneMax(p[j] + dp, lower[j]), upper[j])
+                let dp = rhs[j], q = p[j] + dp
+                var trialJ = laneMin(laneMax(p[j] + reach * dp, lower[j]), upper[j])
+                let below = q .< lower[j], above = .!below .& (q .> upper[j])
+                trialJ.replace(with: lower[j], where: below .& ((lower[j] - p[j]) / dp .== reach))
+                trialJ.replace(with: upper[j], where: above .& ((upper[j] - p[j]) / dp .== reach))
                 pTrial[j].replace(with: trialJ, where: solved)
                 step[j] = pTrial[j] - p[j]
                 stepNorm += step[j] * step[j]
                 pNorm += p[j] * p[j]
             }
-            let stepDone = solved .& (stepNorm.squareRoot() .<= job.xtol * (pNorm.squareRoot() + job.xtol))
+            let stepDone = solved .& .!(reach .< 1) .& (stepNorm.squareRoot() .<= job.xtol * (pNorm.squareRoot() + job.xtol))
             endPhase(stepDone, .convergedStep)
             let ready = solved .& .!stepDone
             // Predicted decrease of the quadratic model: -(g.dp + dp.H.dp / 2).
@@ -255,5 +280,7 @@ struct LaneIteration<Model: VectorizedFitModel> {
 
 /// Swift's `max(x, y)` lane by lane, NaN and signed zeros included: y >= x ? y : x.
 @inline(__always) func laneMax(_ x: Lanes, _ y: Lanes) -> Lanes { x.replacing(with: y, where: y .>= x) }
+/// Swift's `abs(x)` lane by lane (for the finite values it is used on).
+@inline(__always) func laneAbs(_ x: Lanes) -> Lanes { x.replacing(with: -x, where: x .< 0) }
 /// Swift's `min(x, y)` lane by lane: y < x ? y : x.
 @inline(__always) func laneMin(_ x: Lanes, _ y: Lanes) -> Lanes { x.replacing(with: y, where: y .< x) }

@@ -77,7 +77,8 @@ import Testing
             #expect(!KernelSource.lm.contains("#define \(name)"), "lm.cl must not define \(name) by hand")
         }
         for (name, value) in [("PHASE1_FTOL", LMSpec.phase1Ftol), ("MAX_DAMPING", LMSpec.maxDamping),
-                              ("HUBER_LINEAR_CURVATURE", LMSpec.huberLinearCurvature)] {
+                              ("HUBER_LINEAR_CURVATURE", LMSpec.huberLinearCurvature), ("DAMPING_FLOOR", LMSpec.dampingFloor),
+                              ("SIZE_FLOOR", LMSpec.sizeFloor), ("GRADIENT_FLOOR", LMSpec.gradientFloor)] {
             #expect(!KernelSource.lm.contains("#define \(name)"))
             // The define reads back as the same double.
             let line = try #require(defines.split(separator: "\n").first { $0.hasPrefix("#define \(name) ") })
