@@ -16,8 +16,8 @@ struct MergeCommand: ParsableCommand {
         missing or duplicated shard, parts of another run (seed, input, version or options differ) and files \
         that are not parts (exit 65), and an input that is missing (66) or changed (65).
 
-        Example: gpufit fit data.csv --model misra1a --x x --y y --bootstrap 100 --shard 0/2 --out part-0.json
-                 (and --shard 1/2 --out part-1.json), then: gpufit merge part-0.json part-1.json --out fit.json
+        Example: `gpufit fit data.csv --model misra1a --x x --y y --bootstrap 100 --shard $i/2 --out part-$i.json` \
+        for i = 0 and 1, then `gpufit merge part-0.json part-1.json --out fit.json`.
 
         \(ExitStatus.helpText)
         """)
