@@ -187,7 +187,7 @@ import TestSupport
     }
 
     @Test func exitStatusesAreDocumentedInHelp() throws {
-        for command in [[], ["fit"], ["ladder"], ["variance"]] {
+        for command in [[], ["fit"], ["ladder"], ["variance"], ["merge"]] {
             let help = try GPUFitProcess.run(command + ["--help"])
             #expect(help.status == 0)
             let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
