@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // OpenCL C API, loaded with dlopen at run time so gpufit starts (and runs on its CPU engine)
@@ -83,6 +84,8 @@ let package = Package(
             dependencies: [
                 "CSVReading", "SafeOutput", "LadderFit", "LadderReport", "FitSweep", "FitEngine", "FitModels", "ModelExpressions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // SHA-256 of the inputs a shard's part records (gpufit merge checks them).
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(

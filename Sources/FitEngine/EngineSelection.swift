@@ -34,6 +34,13 @@ public struct EngineSelection: Sendable {
     public let requestedPrecision: Precision
     /// One line explaining a fallback to the CPU engine or a change of precision; nil when none happened.
     public let warning: String?
+
+    public init(engine: any FitEngine, requested: DeviceChoice, requestedPrecision: Precision, warning: String?) {
+        self.engine = engine
+        self.requested = requested
+        self.requestedPrecision = requestedPrecision
+        self.warning = warning
+    }
 }
 
 public enum EngineSelector {

@@ -41,52 +41,67 @@ public struct LadderFitter {
         self.engine = engine
     }
 
+    /// The whole job on this machine: every sweep run, then assembled.
     public func run() throws -> LadderResult {
-        try ladder.validate(needsTaskCE: method.intermediate == .taskCE, needsC4: method.intermediate == .c4,
-                            needsFlops: method.step1Form == .compute)
         let clock = ContinuousClock.now
-        var fits = 0
-        var tasks = [TaskResult]()
-        var sharedStep1: (StepFit, SweepResult)?
-        for task in ladder.tasks {
-            if method.singleStep {
-                let (fit, sweep) = try fitSingleStep(task: task)
-                fits += sweep.totalFits
-                tasks.append(TaskResult(task: task, step1: nil, step2: nil, singleStep: fit, predictions: predictSingle(task: task, fit: fit, sweep: sweep)))
-                continue
-            }
-            let step1: (StepFit, SweepResult)
-            if method.intermediate == .c4, let shared = sharedStep1 {
-                step1 = shared
-            } else {
-                step1 = try fitStep1(task: task)
-                fits += step1.1.totalFits
-                if method.intermediate == .c4 { sharedStep1 = step1 }
-            }
-            let step2 = try fitStep2(task: task)
-            fits += step2.1.totalFits
-            tasks.append(TaskResult(task: task, step1: step1.0, step2: step2.0, singleStep: nil,
-                                    predictions: predict(task: task, step1: step1, step2: step2)))
-        }
+        let sweeps = try sweeps()
+        let results = try sweeps.map { try Sweep.run($0.problem, plan: $0.plan, engine: engine, progress: progress) }
         let elapsed = ContinuousClock.now - clock
+        return assemble(sweeps, results: results, engineLabel: engine.label,
+                        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    /// Shard `shard` of every sweep of the job, one part per sweep in `sweeps()` order.
+    public func runParts(shard: Shard) throws -> [SweepPart] {
+        try sweeps().map { try Sweep.runPart($0.problem, plan: $0.plan, shard: shard, engine: engine, progress: progress) }
+    }
+
+    /// The job's result from the merged parts of all its sweeps (in `sweeps()` order).
+    public func finish(parts: [SweepPart], engineLabel: String, seconds: Double) throws -> LadderResult {
+        let sweeps = try sweeps()
+        guard parts.count == sweeps.count else {
+            throw FitError.invalidProblem("\(parts.count) sweep parts for a job of \(sweeps.count) sweeps")
+        }
+        let results = try zip(sweeps, parts).map { try Sweep.finish($0.problem, plan: $0.plan, part: $1) }
+        return assemble(sweeps, results: results, engineLabel: engineLabel, seconds: seconds)
+    }
+
+    /// The job's result from the finished sweeps, one per entry of `sweeps`.
+    public func assemble(_ sweeps: [LadderSweep], results: [SweepResult], engineLabel: String, seconds: Double) -> LadderResult {
+        func find(_ task: String, _ step: LadderSweep.Step) -> (StepFit, SweepResult)? {
+            // The c4 intermediate's step 1 is one sweep (under the first task), shared by every task.
+            let shared = step == .step1 && method.intermediate == .c4
+            guard let i = sweeps.firstIndex(where: { $0.step == step && (shared || $0.task == task) }) else { return nil }
+            return (stepFit(sweeps[i], results[i]), results[i])
+        }
+        let tasks = ladder.tasks.map { task -> TaskResult in
+            if let single = find(task, .singleStep) {
+                return TaskResult(task: task, step1: nil, step2: nil, singleStep: single.0,
+                                  predictions: predictSingle(task: task, fit: single.0, sweep: single.1))
+            }
+            let step1 = find(task, .step1)!, step2 = find(task, .step2)!
+            return TaskResult(task: task, step1: step1.0, step2: step2.0, singleStep: nil,
+                              predictions: predict(task: task, step1: step1, step2: step2))
+        }
         let info = LadderRunInfo(
             source: ladder.source, runs: ladder.runs.map(\.name), targets: ladder.targets.map(\.name), method: method,
             starts: settings.effectiveStarts, bootstrap: settings.bootstrap, seed: settings.seed, paper: settings.paper,
-            engine: engine.label, version: settings.version, fits: fits,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            engine: engineLabel, version: settings.version, fits: results.reduce(0) { $0 + $1.totalFits }, seconds: seconds)
         return LadderResult(info: info, tasks: tasks)
     }
 
     // MARK: steps
 
     /// The fits `run()` makes: per task, step 1 (shared by all tasks for the c4 intermediate) and step 2, or
-    /// the single step; each `starts x (bootstrap + 1)`.
-    public var plannedFits: Int {
-        let perSweep = plan(start: [], ranges: nil).totalFits
+    /// the single step; each `starts x (bootstrap + 1)`. With a shard, that shard's share.
+    public func plannedFits(shard: Shard = .whole) -> Int {
+        let perSweep = shard.fits(of: plan(start: [], ranges: nil).totalFits).count
         if method.singleStep { return ladder.tasks.count * perSweep }
         let step1Sweeps = method.intermediate == .c4 ? min(1, ladder.tasks.count) : ladder.tasks.count
         return (step1Sweeps + ladder.tasks.count) * perSweep
     }
+
+    public var plannedFits: Int { plannedFits() }
 
     func plan(start: [Double], ranges: [StartRange]?) -> SweepPlan {
         var plan = SweepPlan()
@@ -97,6 +112,31 @@ public struct LadderFitter {
         plan.givenStart = start
         plan.startRanges = ranges
         return plan
+    }
+
+    /// The job's sweeps in run order: per task the single step, or step 1 (once for the c4 intermediate)
+    /// and step 2. The ladder is validated first.
+    public func sweeps() throws -> [LadderSweep] {
+        try ladder.validate(needsTaskCE: method.intermediate == .taskCE, needsC4: method.intermediate == .c4,
+                            needsFlops: method.step1Form == .compute)
+        var sweeps = [LadderSweep]()
+        for task in ladder.tasks {
+            if method.singleStep {
+                sweeps.append(try singleStepSweep(task: task))
+                continue
+            }
+            if method.intermediate != .c4 || !sweeps.contains(where: { $0.step == .step1 }) {
+                let problem = try step1Problem(task: task)
+                sweeps.append(LadderSweep(task: task, step: .step1, problem: problem, plan: plan(start: method.step1Start, ranges: nil),
+                                          observed: problem.y.map { exp($0) }))  // y holds ln L (log residuals)
+            }
+            let (problem, ideal) = try step2Problem(task: task)
+            let count = problem.pointCount - (ideal ? 1 : 0)
+            sweeps.append(LadderSweep(task: task, step: .step2, problem: problem,
+                                      plan: plan(start: method.step2Start(chance: ladder.chanceLevel(task)), ranges: method.step2StartRanges),
+                                      observed: Array(problem.y.prefix(count))))
+        }
+        return sweeps
     }
 
     /// Step 1 problem: one point per run, (N, D) or F -> the intermediate averaged over the last rows.
@@ -127,38 +167,17 @@ public struct LadderFitter {
         return (problem, method.idealPoint)
     }
 
-    func fitStep1(task: String) throws -> (StepFit, SweepResult) {
-        let problem = try step1Problem(task: task)
-        let sweep = try Sweep.run(problem, plan: plan(start: method.step1Start, ranges: nil), engine: engine,
-                                  progress: progress)
-        let observed = problem.y.map { exp($0) }  // y holds ln L (log residuals)
-        let error = fitError(problem, sweep.best.parameters, observed: observed, count: observed.count)
-        return (stepFit(problem, sweep, fitError: error), sweep)
-    }
-
-    func fitStep2(task: String) throws -> (StepFit, SweepResult) {
-        let (problem, ideal) = try step2Problem(task: task)
-        let sweep = try Sweep.run(problem, plan: plan(start: method.step2Start(chance: ladder.chanceLevel(task)), ranges: method.step2StartRanges),
-                                  engine: engine, progress: progress)
-        let count = problem.pointCount - (ideal ? 1 : 0)
-        let error = fitError(problem, sweep.best.parameters, observed: Array(problem.y.prefix(count)), count: count)
-        return (stepFit(problem, sweep, fitError: error), sweep)
-    }
-
-    func fitSingleStep(task: String) throws -> (StepFit, SweepResult) {
+    func singleStepSweep(task: String) throws -> LadderSweep {
         let points = ladder.runs.map { [$0.n, $0.finalTokens] }
         let y = try ladder.runs.map { run -> Double in
             let acc = (run.tasks[task]?.accuracy ?? []).suffix(5)
             guard !acc.isEmpty, acc.allSatisfy({ $0 != nil }) else { throw InputError("run '\(run.name)': \(task) accuracy missing in its last 5 rows") }
             return acc.reduce(0) { $0 + $1! } / Double(acc.count)
         }
-        let model = method.singleStepModel
-        let problem = try FitProblem(model: model, points: points, y: y, groups: ladder.runs.indices.map { $0 }, groupCount: ladder.runs.count,
-                                     loss: .huber(delta: method.huberDelta), residualSpace: .log)
-        let sweep = try Sweep.run(problem, plan: plan(start: method.singleStepStart(chance: ladder.chanceLevel(task)), ranges: nil),
-                                  engine: engine, progress: progress)
-        let error = fitError(problem, sweep.best.parameters, observed: y, count: y.count)
-        return (stepFit(problem, sweep, fitError: error), sweep)
+        let problem = try FitProblem(model: method.singleStepModel, points: points, y: y, groups: ladder.runs.indices.map { $0 },
+                                     groupCount: ladder.runs.count, loss: .huber(delta: method.huberDelta), residualSpace: .log)
+        return LadderSweep(task: task, step: .singleStep, problem: problem,
+                           plan: plan(start: method.singleStepStart(chance: ladder.chanceLevel(task)), ranges: nil), observed: y)
     }
 
     /// Mean |pred - obs| / obs over the first `count` points (raw, untransformed observations).
@@ -177,7 +196,9 @@ public struct LadderFitter {
         return total / Double(count)
     }
 
-    func stepFit(_ problem: FitProblem, _ sweep: SweepResult, fitError: Double) -> StepFit {
+    func stepFit(_ step: LadderSweep, _ sweep: SweepResult) -> StepFit {
+        let problem = step.problem
+        let fitError = fitError(problem, sweep.best.parameters, observed: step.observed, count: step.observed.count)
         var published: PublishedStartFit?
         if !settings.paper, let g = sweep.givenStartOutcome {
             published = PublishedStartFit(parameters: g.parameters, objective: g.objective, state: g.state,

@@ -65,8 +65,12 @@ struct FitCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Points to predict at with intervals: x values separated by ';' (variables by ','), e.g. '100;800' or '-3'.")
     var predict: String?
 
-    @Option(name: .long, help: "Write the full result as JSON to this file (atomically; - for standard output, the summary then goes to stderr).")
+    @Option(name: .long, help: "Write the full result as JSON to this file (atomically; - for standard output, the summary then goes to stderr); with --shard, the shard's part.")
     var out: String?
+
+    @Option(name: .long, help: "Run only shard i of n (0 <= i < n) and write its part to --out; `gpufit merge` joins the parts.",
+            transform: Shard.argument)
+    var shard: Shard?
 
     @Option(name: .long, help: "Iteration cap per fit (1...1000000).")
     var maxIterations: Int = SolverOptions().maxIterations
@@ -78,9 +82,14 @@ struct FitCommand: ParsableCommand {
         guard (1...1_000_000).contains(maxIterations) else {
             throw ValidationError("--max-iterations \(maxIterations): must be >= 1 and <= 1000000")
         }
+        if let shard, out == nil { throw ValidationError("--shard \(shard) needs --out FILE: where the shard's part is written") }
     }
 
-    func run() throws {
+    func run() throws { try execute(merged: nil) }
+
+    /// The job: all of it here, one shard of it into a part (--shard), or, for `gpufit merge`, none of it
+    /// (the sweep comes from the merged parts); whichever, the same checks before and the same outputs after.
+    func execute(merged: PartSet?) throws {
         // Everything that can be checked without the data is checked first, outputs included, so a typo
         // costs nothing.
         let xNames = xColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -113,10 +122,7 @@ struct FitCommand: ParsableCommand {
             if let givenStart { try expression.checkFinite(parameters: givenStart, x: data.points[0]) }
         }
 
-        let selection = try engineOptions.select(console)
-        let result = try console.fitting(label: "fit", total: plan.totalFits) { progress in
-            try Sweep.run(problem, plan: plan, engine: selection.engine, progress: progress)
-        }
+        guard let (result, selection) = try sweep(problem, plan: plan, console: console, output: output, merged: merged) else { return }
         let diagnosis = FitDiagnosis(problem: problem, plan: plan, result: result, file: file, yColumn: yColumn, line: data.table.line)
         guard result.best.state.isUsable else { throw FitFailure(diagnosis.cause) }
         let report = FitReport(file: file, model: fitModel, problem: problem, plan: plan, result: result,
@@ -124,6 +130,44 @@ struct FitCommand: ParsableCommand {
         console.summary(report.text())
         if let warning = diagnosis.iterationLimitWarning { console.warn(warning) }
         try output?.write(try encodeJSON(report.json()))
+    }
+
+    /// The sweep's result: run here, or finished from merged parts; nil when this run was a shard (its part
+    /// is written to --out).
+    private func sweep(_ problem: FitProblem, plan: SweepPlan, console: Console, output: OutputTarget?,
+                       merged: PartSet?) throws -> (SweepResult, EngineSelection)? {
+        if let merged {
+            return (try Sweep.finish(problem, plan: plan, part: merged.sweep(0)), merged.selection(precision: engineOptions.precision))
+        }
+        let selection = try engineOptions.select(console)
+        guard let shard, let output else {
+            let result = try console.fitting(label: "fit", total: plan.totalFits) { progress in
+                try Sweep.run(problem, plan: plan, engine: selection.engine, progress: progress)
+            }
+            return (result, selection)
+        }
+        let part = try console.fitting(label: "fit \(shard)", total: shard.fits(of: plan.totalFits).count) { progress in
+            try Sweep.runPart(problem, plan: plan, shard: shard, engine: selection.engine, progress: progress)
+        }
+        let fingerprint = Fingerprint(seed: plan.seed, inputs: [try Fingerprint.input(file: file)], arguments: canonicalArguments())
+        try PartFile.write(command: "fit", shard: shard, fingerprint: fingerprint, sweeps: [part], to: output)
+        console.summary(PartFile.summary(command: "fit", shard: shard, fits: part.fits, total: plan.totalFits, output: output))
+        return nil
+    }
+
+    /// The options that change results, as arguments `gpufit merge` parses again (the file as given: merge
+    /// runs in the shard's directory). Outputs, --shard, the device and --chunk-size are left out.
+    func canonicalArguments() -> [String] {
+        var a = ["--model=\(model)"]
+        func add(_ name: String, _ value: String?) { if let value { a.append("--\(name)=\(value)") } }
+        add("params", params); add("x", xColumns); add("y", yColumn); add("group", groupColumn); add("weight", weightColumn)
+        add("loss", loss.description)
+        if logResiduals { a.append("--log-residuals") }
+        add("bounds", bounds); add("start", start); add("start-range", startRange); add("predict", predict)
+        add("max-iterations", String(maxIterations)); add("precision", engineOptions.precision.rawValue)
+        add("starts", sweepOptions.starts.map(String.init)); add("bootstrap", sweepOptions.bootstrap.map(String.init))
+        add("seed", String(sweepOptions.seed))
+        return a + ["--", file]
     }
 
     /// The columns the fit reads, checked row by row (positive where the model or --log-residuals takes a

@@ -73,6 +73,21 @@ struct LadderInputOptions: ParsableArguments {
         return ladder
     }
 
+    /// Results-affecting options as arguments (paths as given), for a shard's fingerprint.
+    var canonicalArguments: [String] {
+        [("data", data), ("olmo", olmo), ("config", config), ("tasks", tasks), ("targets", targets)].compactMap { name, value in
+            value.map { "--\(name)=\($0)" }
+        }
+    }
+
+    /// The files the ladder is read from (every CSV of an --olmo folder), or the embedded ladder.
+    func fingerprintInputs() throws -> [Fingerprint.Input] {
+        var inputs = [Fingerprint.Input]()
+        if let data { inputs.append(try Fingerprint.input(file: data)) } else if let olmo { inputs += try Fingerprint.inputs(folder: olmo) } else { inputs.append(Fingerprint.embeddedLadder) }
+        if let config { inputs.append(try Fingerprint.input(file: config)) }
+        return inputs
+    }
+
     static func list(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -91,6 +106,10 @@ struct MethodOptions: ParsableArguments {
 
     @Flag(name: .long, help: "The paper's procedure exactly: its single start point per fit, no multi-start.")
     var paper = false
+
+    var canonicalArguments: [String] {
+        ["--intermediate=\(intermediate.rawValue)", "--step1=\(step1.rawValue)"] + (singleStep ? ["--single-step"] : []) + (paper ? ["--paper"] : [])
+    }
 
     var method: LadderMethod {
         var m = LadderMethod()
@@ -118,6 +137,8 @@ struct LadderSweepOptions: ParsableArguments {
     func validate() throws {
         if let message = SweepPlan.check(starts: starts, bootstrap: bootstrap, chunkSize: chunkSize) { throw ValidationError(message) }
     }
+
+    var canonicalArguments: [String] { ["--starts=\(starts)", "--bootstrap=\(bootstrap)", "--seed=\(seed)"] }
 
     func settings(paper: Bool) -> LadderSettings {
         var settings = LadderSettings()
@@ -165,23 +186,42 @@ struct LadderCommand: ParsableCommand {
     @Option(name: .long, help: "Write report.html and the figures as SVG into this folder.")
     var report: String?
 
+    @Option(name: .long, help: "Run only shard i of n (0 <= i < n) of every fit and write its part to --out; `gpufit merge` joins the parts.",
+            transform: Shard.argument)
+    var shard: Shard?
+
+    @Option(name: .long, help: "With --shard: write the shard's part to this file (atomically; - for standard output).")
+    var out: String?
+
     @OptionGroup var engineOptions: EngineOptions
 
-    func run() throws {
+    func validate() throws {
+        guard let shard else {
+            if out != nil { throw ValidationError("--out is where a --shard run writes its part; for the results use --json, --csv or --report") }
+            return
+        }
+        if out == nil { throw ValidationError("--shard \(shard) needs --out FILE: where the shard's part is written") }
+        for (name, value) in [("--json", json), ("--csv", csv), ("--report", report), ("--budget", budget?.rawValue)] where value != nil {
+            throw ValidationError("--shard \(shard) writes only its part: give \(name) to `gpufit merge`\(name == "--budget" ? " (the budget sweep is not sharded; run it without --shard)" : "")")
+        }
+    }
+
+    func run() throws { try execute(merged: nil) }
+
+    /// The job: all of it here, one shard of it into a part (--shard), or, for `gpufit merge`, none of it
+    /// (the sweeps come from the merged parts); whichever, the same checks before and the same outputs after.
+    func execute(merged: PartSet?) throws {
         // Outputs are checked before anything is read or fitted; at most one of them may be standard output.
         let outputs = try LadderOutputs(json: json, csv: csv, report: report)
-        let console = Console(quiet: engineOptions.quiet, progress: engineOptions.progress, dataOnStdout: outputs.dataOnStdout)
+        let partOutput = try out.map { try OutputTarget($0, option: "--out") }
+        let console = Console(quiet: engineOptions.quiet, progress: engineOptions.progress,
+                              dataOnStdout: outputs.dataOnStdout || partOutput?.isStandardOutput == true)
         let ladder = try input.load(console)
         // The variance options are checked before the fit (a typo in --variance-run must not cost the run).
         _ = try VarianceReport.noiseRun(ladder: ladder, runName: varianceRun, lastCheckpoints: varianceLast, options: .ladder,
                                         requireRows: false)
-        let selection = try engineOptions.select(console)
         let settings = sweep.settings(paper: methodOptions.paper)
-        var fitter = LadderFitter(ladder: ladder, method: methodOptions.method, settings: settings, engine: selection.engine)
-        let result = try console.fitting(label: "ladder", total: fitter.plannedFits) { progress in
-            fitter.progress = progress
-            return try fitter.run()
-        }
+        guard let (result, selection) = try fit(ladder, settings: settings, console: console, partOutput: partOutput, merged: merged) else { return }
         try Self.requireUsableFits(result)
         let variance = try VarianceReport.analyse(ladder: ladder, runName: varianceRun, lastCheckpoints: varianceLast, result: result)
         var budgetResult: BudgetSweep?
@@ -202,6 +242,43 @@ struct LadderCommand: ParsableCommand {
 }
 
 extension LadderCommand {
+    /// The job's result: fitted here, or finished from merged parts; nil when this run was a shard (its part
+    /// is written to --out).
+    func fit(_ ladder: Ladder, settings: LadderSettings, console: Console, partOutput: OutputTarget?,
+             merged: PartSet?) throws -> (LadderResult, EngineSelection)? {
+        if let merged {
+            let fitter = LadderFitter(ladder: ladder, method: methodOptions.method, settings: settings, engine: CPUEngine())
+            let result = try fitter.finish(parts: merged.sweeps.indices.map(merged.sweep), engineLabel: merged.sweep(0).engineLabel,
+                                           seconds: merged.seconds)
+            return (result, merged.selection(precision: engineOptions.precision))
+        }
+        let selection = try engineOptions.select(console)
+        var fitter = LadderFitter(ladder: ladder, method: methodOptions.method, settings: settings, engine: selection.engine)
+        guard let shard, let partOutput else {
+            let result = try console.fitting(label: "ladder", total: fitter.plannedFits) { progress in
+                fitter.progress = progress
+                return try fitter.run()
+            }
+            return (result, selection)
+        }
+        let parts = try console.fitting(label: "ladder \(shard)", total: fitter.plannedFits(shard: shard)) { progress in
+            fitter.progress = progress
+            return try fitter.runParts(shard: shard)
+        }
+        let fingerprint = Fingerprint(seed: settings.seed, inputs: try input.fingerprintInputs(), arguments: canonicalArguments)
+        try PartFile.write(command: "ladder", shard: shard, fingerprint: fingerprint, sweeps: parts, to: partOutput)
+        console.summary(PartFile.summary(command: "ladder", shard: shard, fits: parts.reduce(0) { $0 + $1.fits },
+                                         total: fitter.plannedFits, output: partOutput))
+        return nil
+    }
+
+    /// The options that change results, as arguments `gpufit merge` parses again (paths as given: merge runs
+    /// in the shard's directory). Outputs, --shard, the device and --chunk-size are left out.
+    var canonicalArguments: [String] {
+        input.canonicalArguments + methodOptions.canonicalArguments + sweep.canonicalArguments
+            + (varianceRun.map { ["--variance-run=\($0)"] } ?? []) + ["--variance-last=\(varianceLast)", "--precision=\(engineOptions.precision.rawValue)"]
+    }
+
     /// A task whose step found no usable fit fails the run (exit 1) with the task, the step and the states,
     /// instead of a table of NaN.
     static func requireUsableFits(_ result: LadderResult) throws {

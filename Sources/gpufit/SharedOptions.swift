@@ -23,6 +23,13 @@ extension Loss {
     }
 }
 
+extension Shard {
+    static func argument(_ text: String) throws -> Shard {
+        guard let shard = Shard(parsing: text) else { throw ValidationError("use i/n with n >= 1 and 0 <= i < n, e.g. 0/8") }
+        return shard
+    }
+}
+
 /// Where fits run: shared by every command that fits.
 struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "auto (a GPU if any, else the CPU engine), an OpenCL device index from `gpufit devices`, or cpu. (default: auto)",
