@@ -182,7 +182,7 @@ job_ids+=("$shards_id" "$merge_id")
 wait_for "$shards_id" "$merge_id"
 
 echo "== the same job unsharded: gpufit ${job[*]} --json unsharded.json"
-"$GPUFIT" "${job[@]}" --quiet --json "$t/unsharded.json" >/dev/null
+"$GPUFIT" "${job[@]}" --json "$t/unsharded.json" >"$t/unsharded.out" 2>&1 || { cat "$t/unsharded.out"; fail "the unsharded run failed"; }
 compare "$t/parts/merged.json" "$t/unsharded.json" || fail "merged result differs from the unsharded run"
 
 echo "== rerun of shard 1 alone: submit.sh -k 1 (same options), then the merge again"
