@@ -26,7 +26,7 @@ done
 
 # A stand-in gpufit on PATH for the containers' shell commands.
 mkdir "$tmp/bin"
-printf '#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n' >"$tmp/bin/gpufit"
+printf '#!/bin/sh\nprintf "%%s\\n" "$@"\n' >"$tmp/bin/gpufit"
 chmod +x "$tmp/bin/gpufit"
 PATH="$tmp/bin:$PATH" "$venv/bin/python" - "${manifests[@]}" <<'PY'
 import subprocess, sys, yaml

@@ -30,7 +30,7 @@ fi
 GPUFIT=$(realpath "$GPUFIT")
 "$GPUFIT" --version >/dev/null
 # slurmd must be root to start jobs; the build above ran as the caller.
-if [ "$(id -u)" -ne 0 ]; then exec sudo GPUFIT="$GPUFIT" SHARDS="$shards" WAIT_S="$wait_s" FAKE_GPUS="${FAKE_GPUS:-1}" KEEP="${KEEP:-}" bash "$0"; fi
+if [ "$(id -u)" -ne 0 ]; then exec sudo GPUFIT="$GPUFIT" SHARDS="$shards" WAIT_S="$wait_s" FAKE_GPUS="${FAKE_GPUS:-1}" KEEP="${KEEP:-}" bash "$repo/deploy/slurm/test-one-node.sh"; fi
 
 t=$(mktemp -d /tmp/gpufit-slurm.XXXXXX)
 chmod 755 "$t"
@@ -55,7 +55,8 @@ show_logs() {
   for id in "${job_ids[@]}"; do
     scontrol -o show job "$id" 2>&1 | sed -E 's/^(JobId=[^ ]+).*(JobState=[^ ]+ Reason=[^ ]+).*(ExitCode=[^ ]+).*/\1 \2 \3/'
   done
-  for f in slurmctld.log slurmctld.stderr slurmd.log slurmd.stderr munged.stderr; do
+  # In the foreground (-D, -F) the daemons log to stderr, which went to these files.
+  for f in slurmctld.stderr slurmd.stderr munged.stderr; do
     [ -s "$t/$f" ] && { echo "---- $f (last 30 lines)"; tail -n 30 "$t/$f"; }
   done
   for f in "$t"/parts/logs/*.out; do [ -f "$f" ] && { echo "---- $f"; tail -n 30 "$f"; }; done
