@@ -149,11 +149,13 @@ wait_for() {
   echo "jobs $shards_id (shards) and $merge_id (merge) completed in $((SECONDS - start)) s"
 }
 
-# Value for value; only timings and the engine's description may differ (e.g. thread counts).
+# Value for value; only timings and the engine labels may differ: "engine" (merged: "merged from N
+# shard(s): ..."), "seconds" (merged: the shards' sum) and "engineRequested" (the device is not part of a
+# shard's fingerprint, so the merge reports its default, auto).
 compare() {
   python3 - "$1" "$2" <<'PY'
 import json, sys
-ignore = {"seconds", "engine"}
+ignore = {"seconds", "engine", "engineRequested"}
 def diff(a, b, path, out):
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
