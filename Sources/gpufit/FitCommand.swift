@@ -146,10 +146,11 @@ struct FitCommand: ParsableCommand {
             }
             return (result, selection)
         }
+        // The inputs are fingerprinted before the run: a file changed during it then fails the merge.
+        let fingerprint = Fingerprint(seed: plan.seed, inputs: [try Fingerprint.input(file: file)], arguments: canonicalArguments())
         let part = try console.fitting(label: "fit \(shard)", total: shard.fits(of: plan.totalFits).count) { progress in
             try Sweep.runPart(problem, plan: plan, shard: shard, engine: selection.engine, progress: progress)
         }
-        let fingerprint = Fingerprint(seed: plan.seed, inputs: [try Fingerprint.input(file: file)], arguments: canonicalArguments())
         try PartFile.write(command: "fit", shard: shard, fingerprint: fingerprint, sweeps: [part], to: output)
         console.summary(PartFile.summary(command: "fit", shard: shard, fits: part.fits, total: plan.totalFits, output: output))
         return nil

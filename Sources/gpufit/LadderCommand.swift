@@ -261,11 +261,12 @@ extension LadderCommand {
             }
             return (result, selection)
         }
+        // The inputs are fingerprinted before the run: a file changed during it then fails the merge.
+        let fingerprint = Fingerprint(seed: settings.seed, inputs: try input.fingerprintInputs(), arguments: canonicalArguments)
         let parts = try console.fitting(label: "ladder \(shard)", total: fitter.plannedFits(shard: shard)) { progress in
             fitter.progress = progress
             return try fitter.runParts(shard: shard)
         }
-        let fingerprint = Fingerprint(seed: settings.seed, inputs: try input.fingerprintInputs(), arguments: canonicalArguments)
         try PartFile.write(command: "ladder", shard: shard, fingerprint: fingerprint, sweeps: parts, to: partOutput)
         console.summary(PartFile.summary(command: "ladder", shard: shard, fits: parts.reduce(0) { $0 + $1.fits },
                                          total: fitter.plannedFits, output: partOutput))
