@@ -149,9 +149,9 @@ wait_for() {
   echo "jobs $shards_id (shards) and $merge_id (merge) completed in $((SECONDS - start)) s"
 }
 
-# Value for value; only timings and the engine labels may differ: "engine" (merged: "merged from N
-# shard(s): ..."), "seconds" (merged: the shards' sum) and "engineRequested" (the device is not part of a
-# shard's fingerprint, so the merge reports its default, auto).
+# Value for value, except what says where and how long it ran, as the README's "More than one machine"
+# documents: "engine" (merged from N shard(s): ...), "seconds" (the shards' sum) and "engineRequested"
+# (auto: the device is not part of a part's fingerprint).
 compare() {
   python3 - "$1" "$2" <<'PY'
 import json, sys
