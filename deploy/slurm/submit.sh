@@ -17,13 +17,13 @@
 # SBATCH_ACCOUNT, ...), which apply to both jobs. Prints "shards=<array job id> merge=<job id>".
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" >&2; exit "${1:-64}"; }
 
 n="" parts="" bin="" gpus=1 cpus="" only="" max="" merge_args=()
 while getopts "n:d:b:g:c:k:j:m:h" opt; do
   case $opt in
     n) n=$OPTARG ;; d) parts=$OPTARG ;; b) bin=$OPTARG ;; g) gpus=$OPTARG ;; c) cpus=$OPTARG ;;
-    k) only=$OPTARG ;; j) max=$OPTARG ;; m) merge_args+=("$OPTARG") ;; *) usage ;;
+    k) only=$OPTARG ;; j) max=$OPTARG ;; m) merge_args+=("$OPTARG") ;; h) usage 0 ;; *) usage ;;
   esac
 done
 shift $((OPTIND - 1))
