@@ -24,7 +24,8 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! comm
 fi
 
 if [ -z "${GPUFIT:-}" ]; then
-  swift build -c release --product gpufit 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
+  # Progress lines filtered out; a failed build still fails the test (pipefail), never runs an old binary.
+  swift build -c release --product gpufit 2>&1 | { grep -Ev '^\[[0-9]+/[0-9]+\]' || true; }
   GPUFIT=$(swift build -c release --show-bin-path)/gpufit
 fi
 GPUFIT=$(realpath "$GPUFIT")
