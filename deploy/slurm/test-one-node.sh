@@ -8,8 +8,8 @@
 #   5. runs the same job unsharded and compares the merged JSON with it, value for value;
 #   6. reruns one shard (-k 1) as the README says, and compares again.
 # Exits non-zero on any failure or mismatch, printing the job states, the daemons' logs and the jobs' output.
-# Stops every daemon it started on exit. Environment: GPUFIT, SHARDS (3), WAIT_S (per submission, 120),
-# FAKE_GPUS=0 (no GPUs on the node, -g 0), KEEP=1 (keep the temporary folder).
+# Stops every daemon it started on exit. Environment: GPUFIT, GPUFIT_SCALAR (passed on to the jobs), SHARDS (3),
+# WAIT_S (per submission, 120), FAKE_GPUS=0 (no GPUs on the node, -g 0), KEEP=1 (keep the temporary folder).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -31,7 +31,7 @@ fi
 GPUFIT=$(realpath "$GPUFIT")
 "$GPUFIT" --version >/dev/null
 # slurmd must be root to start jobs; the build above ran as the caller.
-if [ "$(id -u)" -ne 0 ]; then exec sudo GPUFIT="$GPUFIT" SHARDS="$shards" WAIT_S="$wait_s" FAKE_GPUS="${FAKE_GPUS:-1}" KEEP="${KEEP:-}" bash "$repo/deploy/slurm/test-one-node.sh"; fi
+if [ "$(id -u)" -ne 0 ]; then exec sudo GPUFIT="$GPUFIT" ${GPUFIT_SCALAR+"GPUFIT_SCALAR=$GPUFIT_SCALAR"} SHARDS="$shards" WAIT_S="$wait_s" FAKE_GPUS="${FAKE_GPUS:-1}" KEEP="${KEEP:-}" bash "$repo/deploy/slurm/test-one-node.sh"; fi
 
 t=$(mktemp -d /tmp/gpufit-slurm.XXXXXX)
 chmod 755 "$t"
