@@ -139,7 +139,7 @@ private func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, l
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     var headers: HTTPFields = [.contentType: "application/json"]
     if let location { headers[.location] = location }
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: (try? encoder.encode(value)) ?? Data())))
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: ((try? encoder.encode(value)) ?? Data()) + Data("\n".utf8))))
 }
 
 private func describe(_ error: Error) -> String {

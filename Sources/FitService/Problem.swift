@@ -17,7 +17,7 @@ struct Problem: Encodable {
     var response: Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let body = (try? encoder.encode(self)) ?? Data()
+        let body = ((try? encoder.encode(self)) ?? Data()) + Data("\n".utf8)
         return Response(status: .init(code: status), headers: [.contentType: "application/problem+json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
