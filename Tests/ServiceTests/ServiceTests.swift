@@ -107,13 +107,25 @@ import TestSupport
         #expect(states[1] == "queued")
 
         let second = try ServeProcess(dataDirectory: dataDirectory)
-        defer { second.stop() }
+        var finished = [String: (status: String, result: Data)]()
         for (seed, id) in zip(1..., ids) {
             let status = try await second.waitUntilFinished(id)
             #expect(status["state"] as? String == "done", "\(status)")
             let result = try await second.get("/v1/jobs/\(id)/result")
             options["seed"] = seed
             try Self.expectSameAsCommandLine(result.body, csv: csv, options: options)
+            finished[id] = (status["finished"] as? String ?? "", result.body)
+        }
+        second.kill()
+
+        // Finished jobs are served unchanged by the next server and never run again.
+        let third = try ServeProcess(dataDirectory: dataDirectory)
+        defer { third.stop() }
+        for id in ids {
+            let status = try await third.get("/v1/jobs/\(id)")
+            #expect(status.json?["state"] as? String == "done")
+            #expect(status.json?["finished"] as? String == finished[id]?.status)
+            #expect(try await third.get("/v1/jobs/\(id)/result").body == finished[id]?.result)
         }
     }
 
