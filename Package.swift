@@ -32,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `gpufit serve`: the HTTP server and the job store (SQLite).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // OpenCL C API, loaded with dlopen at run time so gpufit starts (and runs on its CPU engine)
@@ -78,11 +81,21 @@ let package = Package(
         .target(name: "LadderFit", dependencies: ["CSVReading", "FitSweep", "FitEngine", "FitModels"]),
         // Figures and the self-contained HTML report of a ladder run (SVG, no scripts, no network).
         .target(name: "LadderReport", dependencies: ["CSVReading", "SafeOutput", "LadderFit", "FitSweep", "FitModels"]),
+        // The fitting service (`gpufit serve`): HTTP routes, the durable job store, the one worker.
+        // What a job computes is handed in by the command line, so the CLI and the service share one code path.
+        .target(
+            name: "FitService",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         // The command line.
         .executableTarget(
             name: "gpufit",
             dependencies: [
                 "CSVReading", "SafeOutput", "LadderFit", "LadderReport", "FitSweep", "FitEngine", "FitModels", "ModelExpressions",
+                "FitService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // SHA-256 of the inputs a shard's part records (gpufit merge checks them).
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -99,5 +112,6 @@ let package = Package(
         .testTarget(name: "LadderFitTests", dependencies: ["CSVReading", "LadderFit", "FitSweep", "FitEngine", "FitModels", "TestSupport"]),
         .testTarget(name: "LadderReportTests", dependencies: ["CSVReading", "LadderReport", "LadderFit", "FitSweep", "FitEngine", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["TestSupport"]),
     ]
 )

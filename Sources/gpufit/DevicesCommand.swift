@@ -26,15 +26,22 @@ struct DevicesCommand: ParsableCommand {
         var lanes = LaneInstructionSet.default.rawValue
     }
 
-    func run() throws {
+    /// What `--json` prints, and `GET /v1/devices` answers.
+    static func listing() -> Listing {
         let result = OpenCLRuntime.devices()
         let devices = (try? result.get()) ?? []
         var openCLError: String?
         if case .failure(let e) = result { openCLError = e.description }
         let cpu = CPUEngineInfo(threads: ProcessInfo.processInfo.activeProcessorCount)
         let auto = devices.first { $0.type == "gpu" }.map { "\($0.index)" } ?? "cpu"
+        return Listing(devices: devices, openCLError: openCLError, cpuEngine: cpu, auto: auto)
+    }
+
+    func run() throws {
+        let listing = Self.listing()
+        let (devices, openCLError, cpu, auto) = (listing.devices, listing.openCLError, listing.cpuEngine, listing.auto)
         if json {
-            print(try encodeJSON(Listing(devices: devices, openCLError: openCLError, cpuEngine: cpu, auto: auto)), terminator: "")
+            print(try encodeJSON(listing), terminator: "")
             return
         }
         var table = TextTable(["device", "platform", "name", "type", "OpenCL", "fp64", "units", "memory"])

@@ -14,7 +14,7 @@ struct GPUFitCommand: ParsableCommand {
             + "and the variance comparison across tasks. `gpufit --device 0 --starts 10000` is that job on device 0.\n\n"
             + ExitStatus.helpText,
         version: GPUFitVersion.string,
-        subcommands: [LadderCommand.self, FitCommand.self, VarianceCommand.self, MergeCommand.self, DevicesCommand.self, BenchCommand.self],
+        subcommands: [LadderCommand.self, FitCommand.self, VarianceCommand.self, MergeCommand.self, DevicesCommand.self, BenchCommand.self, ServeCommand.self],
         defaultSubcommand: LadderCommand.self
     )
 
