@@ -4,7 +4,7 @@ import GRDB
 /// The durable queue: one SQLite table (WAL mode) in the data folder, and per job a folder
 /// `jobs/ID/` with its data (`data.csv`) and, once done, its result (`result.json`), both written atomically.
 public final class JobStore: Sendable {
-    public enum State: String, Codable, Sendable { case queued, running, done, failed }
+    public enum State: String, Codable, Sendable, CaseIterable { case queued, running, done, failed, cancelled }
 
     /// One row of the table.
     public struct Job: Sendable {
@@ -66,6 +66,31 @@ public final class JobStore: Sendable {
 
     public func job(_ id: JobID) throws -> Job? {
         try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id.description]) }.map(Self.job)
+    }
+
+    /// Jobs newest first, of one state or all, a page of them.
+    func jobs(_ query: JobListQuery) throws -> [Job] {
+        try pool.read { db in
+            let filter = query.state == nil ? "" : "WHERE state = ? "
+            var arguments: StatementArguments = []
+            if let state = query.state { arguments += [state.rawValue] }
+            arguments += [query.limit, query.offset]
+            return try Row.fetchAll(db, sql: "SELECT * FROM job \(filter)ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?", arguments: arguments)
+        }.map(Self.job)
+    }
+
+    /// Cancels a queued job (it never runs, also not after a restart); returns the job as it was before,
+    /// nil for an unknown id. A job in any other state is left as it is.
+    public func cancel(_ id: JobID) throws -> Job? {
+        try pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id.description]) else { return nil }
+            let job = Self.job(row)
+            if job.state == .queued {
+                try db.execute(sql: "UPDATE job SET state = 'cancelled', finished = ? WHERE id = ? AND state = 'queued'",
+                               arguments: [Date().timeIntervalSince1970, id.description])
+            }
+            return job
+        }
     }
 
     /// At startup: jobs a previous server left running go back to the queue, to run again from the start.

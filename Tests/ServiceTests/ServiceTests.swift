@@ -50,12 +50,7 @@ import TestSupport
         let server = try ServeProcess()
         defer { server.stop() }
         func expectProblem(_ reply: HTTPReply, _ status: Int, mentioning words: [String], _ what: String) {
-            #expect(reply.status == status, "\(what): \(reply.text)")
-            #expect(reply.contentType == "application/problem+json", "\(what)")
-            #expect(reply.json?["status"] as? Int == status, "\(what)")
-            #expect(reply.json?["title"] is String && reply.json?["type"] is String, "\(what)")
-            let detail = reply.json?["detail"] as? String ?? ""
-            for word in words { #expect(detail.contains(word), "\(what): \(detail)") }
+            Self.expectProblem(reply, status, mentioning: words, what)
         }
         expectProblem(try await server.get("/v1/jobs/0123456789abcdef0123456789abcdef"), 404, mentioning: ["no job"], "unknown id")
         expectProblem(try await server.get("/v1/jobs/0123456789abcdef0123456789abcdef/result"), 404, mentioning: ["no job"], "unknown id's result")
@@ -127,6 +122,73 @@ import TestSupport
             #expect(status.json?["finished"] as? String == finished[id]?.status)
             #expect(try await third.get("/v1/jobs/\(id)/result").body == finished[id]?.result)
         }
+    }
+
+    @Test func jobsAreListedNewestFirstAndAQueuedJobCanBeCancelledForGood() async throws {
+        let dataDirectory = try GPUFitProcess.temporaryDirectory()
+        let csv = try Self.misra1aCSV()
+        var options = Self.options
+        options["starts"] = 150
+        options["bootstrap"] = 20
+        let first = try ServeProcess(dataDirectory: dataDirectory)
+        var ids = [String]()
+        for seed in 1...3 {
+            options["seed"] = seed
+            let submit = try await first.post("/v1/jobs", json: ["kind": "fit", "data": csv, "options": options])
+            ids.append(try #require(submit.json?["id"] as? String))
+        }
+        // The newest job is still queued behind two long ones: it is cancelled, and only once.
+        let cancel = try await first.delete("/v1/jobs/\(ids[2])")
+        #expect(cancel.status == 200, "\(cancel.text)")
+        #expect(cancel.json?["state"] as? String == "cancelled")
+        try await Self.expectProblem(first.delete("/v1/jobs/\(ids[2])"), 409, mentioning: ["cancelled"], "cancelling twice")
+        try await Self.expectProblem(first.get("/v1/jobs/\(ids[2])/result"), 409, mentioning: ["cancelled"], "a cancelled job's result")
+        try await Self.expectProblem(first.delete("/v1/jobs/0123456789abcdef0123456789abcdef"), 404, mentioning: ["no job"], "unknown id")
+        try await Self.expectProblem(first.delete("/v1/jobs/..%2Fjobs.sqlite"), 404, mentioning: ["no job"], "an id that is a path")
+
+        try await Self.expectListing(first, "/v1/jobs", ids.reversed(), next: nil)
+        try await Self.expectListing(first, "/v1/jobs?state=cancelled", [ids[2]], next: nil)
+        try await Self.expectListing(first, "/v1/jobs?limit=1", [ids[2]], next: "/v1/jobs?limit=1&offset=1")
+        try await Self.expectListing(first, "/v1/jobs?limit=1&offset=1", [ids[1]], next: "/v1/jobs?limit=1&offset=2")
+        try await Self.expectListing(first, "/v1/jobs?offset=2&limit=1", [ids[0]], next: nil)
+        try await Self.expectListing(first, "/v1/jobs?state=done&limit=500", [], next: nil)
+        for (query, parameter) in [("limit=0", "limit"), ("limit=501", "limit"), ("limit=x", "limit"), ("offset=-1", "offset"),
+                                   ("state=finished", "state"), ("page=2", "page"), ("limit=1&limit=2", "limit")] {
+            try await Self.expectProblem(first.get("/v1/jobs?\(query)"), 400, mentioning: ["'\(parameter)'"], query)
+        }
+        let listed = try await first.get("/v1/jobs?limit=1")
+        let item = try #require((listed.json?["jobs"] as? [[String: Any]])?.first)
+        let single = try #require(try await first.get("/v1/jobs/\(ids[2])").json)
+        #expect(NSDictionary(dictionary: item).isEqual(to: single), "a listed job is GET /v1/jobs/{id}'s object")
+        first.kill()
+
+        // After a restart the cancelled job stays cancelled and never runs; the others run.
+        let second = try ServeProcess(dataDirectory: dataDirectory)
+        defer { second.stop() }
+        for id in ids[0...1] { #expect(try await second.waitUntilFinished(id)["state"] as? String == "done") }
+        try await Task.sleep(nanoseconds: 500_000_000)
+        let cancelled = try #require(try await second.get("/v1/jobs/\(ids[2])").json)
+        #expect(cancelled["state"] as? String == "cancelled" && cancelled["started"] == nil, "\(cancelled)")
+        try await Self.expectProblem(second.delete("/v1/jobs/\(ids[0])"), 409, mentioning: ["done"], "cancelling a finished job")
+        try await Self.expectListing(second, "/v1/jobs?state=done", [ids[1], ids[0]], next: nil)
+    }
+
+    /// A page of `GET /v1/jobs`: its ids in order and its next URL.
+    static func expectListing(_ server: ServeProcess, _ path: String, _ ids: [String], next: String?) async throws {
+        let reply = try await server.get(path)
+        #expect(reply.status == 200, "\(path): \(reply.text)")
+        let jobs = reply.json?["jobs"] as? [[String: Any]] ?? []
+        #expect(jobs.map { $0["id"] as? String ?? "" } == ids, "\(path)")
+        #expect(reply.json?["next"] as? String == next, "\(path): \(reply.text)")
+    }
+
+    static func expectProblem(_ reply: HTTPReply, _ status: Int, mentioning words: [String], _ what: String) {
+        #expect(reply.status == status, "\(what): \(reply.text)")
+        #expect(reply.contentType == "application/problem+json", "\(what)")
+        #expect(reply.json?["status"] as? Int == status, "\(what)")
+        #expect(reply.json?["title"] is String && reply.json?["type"] is String, "\(what)")
+        let detail = reply.json?["detail"] as? String ?? ""
+        for word in words { #expect(detail.contains(word), "\(what): \(detail)") }
     }
 
     @Test func aNonLoopbackHostIsRefused() throws {
@@ -225,6 +287,7 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     func get(_ path: String) async throws -> HTTPReply { try await send("GET", path, body: nil) }
+    func delete(_ path: String) async throws -> HTTPReply { try await send("DELETE", path, body: nil) }
     func post(_ path: String, body: Data) async throws -> HTTPReply { try await send("POST", path, body: body) }
     func post(_ path: String, json: [String: Any]) async throws -> HTTPReply {
         try await post(path, body: JSONSerialization.data(withJSONObject: json))
