@@ -72,7 +72,10 @@ public struct JobServer: Sendable {
             do { job = try JSONDecoder().decode(JobRequest.self, from: Data(buffer: body)) } catch {
                 return Problem(.badRequest, "the body is not a job: \(describe(error)); send {\"kind\": \"fit\", \"data\": \"<csv text>\", \"options\": {...}}").response
             }
-            do { try runner.check(kind: job.kind, options: job.options) } catch {
+            if job.kind == "fit" && job.data == nil {
+                return Problem(.badRequest, "the body is not a job: field 'data' is missing (a fit job's CSV text)").response
+            }
+            do { try runner.check(job) } catch {
                 return Problem(.unprocessableContent, String(describing: error)).response
             }
             let id: JobID
@@ -107,13 +110,19 @@ extension JobServer {
         router.get("/v1/jobs/:id/result") { _, context in
             guard let id = checkedID(context), let job = try store.job(id) else { return noSuchJob(context) }
             switch job.state {
-            case .done:
-                let data = try Data(contentsOf: store.resultFile(id))
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            case .done: return try file(store.resultFile(id), type: "application/json")
             case .failed: return Problem(.conflict, "job \(id) failed: \(job.error ?? "no message"); it has no result").response
             case .cancelled: return Problem(.conflict, "job \(id) was cancelled; it has no result").response
             case .queued, .running: return Problem(.conflict, "job \(id) is \(job.state.rawValue); its result is there once GET /v1/jobs/\(id) says done").response
             }
+        }
+        router.get("/v1/jobs/:id/result.csv") { _, context in
+            guard let id = checkedID(context), let job = try store.job(id) else { return noSuchJob(context) }
+            guard job.state == .done else { return Problem(.conflict, "job \(id) is \(job.state.rawValue); a CSV result is there once it is done").response }
+            guard FileManager.default.fileExists(atPath: store.resultCSVFile(id).path) else {
+                return Problem(.notFound, "job \(id) is a \(job.kind) job; only ladder jobs have a CSV result").response
+            }
+            return try file(store.resultCSVFile(id), type: "text/csv; charset=utf-8")
         }
         router.delete("/v1/jobs/:id") { _, context in
             guard let id = checkedID(context), let before = try store.cancel(id) else { return noSuchJob(context) }
@@ -154,6 +163,11 @@ struct JobStatus: Encodable {
         url = "/v1/jobs/\(job.id)"
         resultUrl = job.state == .done ? url + "/result" : nil
     }
+}
+
+/// A result file as the answer.
+private func file(_ url: URL, type: String) throws -> Response {
+    Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: try Data(contentsOf: url))))
 }
 
 /// The path's id, checked before it is used anywhere (nil: not an id, answered 404).

@@ -46,6 +46,40 @@ import TestSupport
         try Self.expectSameAsCommandLine(result.body, csv: csv, options: Self.options)
     }
 
+    @Test func ladderJobGivesTheCommandLinesResults() async throws {
+        let server = try ServeProcess()
+        defer { server.stop() }
+        let options: [String: Any] = ["starts": 2, "bootstrap": 2, "tasks": "hellaswag", "seed": 3]
+        let submit = try await server.post("/v1/jobs", json: ["kind": "ladder", "options": options])
+        #expect(submit.status == 202, "\(submit.text)")
+        let id = try #require(submit.json?["id"] as? String)
+        #expect(try await server.waitUntilFinished(id)["state"] as? String == "done")
+        let json = try await server.get("/v1/jobs/\(id)/result")
+        let csv = try await server.get("/v1/jobs/\(id)/result.csv")
+        #expect(json.status == 200 && json.contentType == "application/json")
+        #expect(csv.status == 200 && csv.contentType == "text/csv; charset=utf-8", "\(csv.text)")
+
+        let dir = try GPUFitProcess.temporaryDirectory()
+        let jsonFile = dir.appendingPathComponent("ladder.json"), csvFile = dir.appendingPathComponent("ladder.csv")
+        let run = try GPUFitProcess.run(["ladder"] + Self.cliArguments(options) + ["--device", "cpu", "--quiet", "--json", jsonFile.path,
+                                        "--csv", csvFile.path], environment: ["GPUFIT_SCALAR": "1"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(csv.text == (try String(contentsOf: csvFile, encoding: .utf8)), "the CSV, byte for byte")
+        // info.seconds is the run's time, the one field that differs.
+        var cli = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: jsonFile)) as? [String: Any])
+        var served = try #require(try JSONSerialization.jsonObject(with: json.body) as? [String: Any])
+        #expect((cli["info"] as? [String: Any])?["seconds"] is Double && (served["info"] as? [String: Any])?["seconds"] is Double)
+        cli["info"] = (cli["info"] as? [String: Any])?.filter { $0.key != "seconds" }
+        served["info"] = (served["info"] as? [String: Any])?.filter { $0.key != "seconds" }
+        #expect(NSDictionary(dictionary: cli).isEqual(to: served), "the JSON, value for value but info.seconds")
+
+        // A fit job has no CSV result; a ladder job's files are the server's.
+        try await Self.expectProblem(server.post("/v1/jobs", json: ["kind": "ladder", "options": ["json": "/tmp/x.json"]]), 422,
+                                     mentioning: ["json"], "a ladder option the server sets")
+        try await Self.expectProblem(server.post("/v1/jobs", json: ["kind": "ladder", "options": ["starts": 0]]), 422,
+                                     mentioning: ["--starts"], "a ladder option value the CLI refuses")
+    }
+
     @Test func badRequestsAreProblemsAndTheServerKeepsServing() async throws {
         let server = try ServeProcess()
         defer { server.stop() }
@@ -70,8 +104,8 @@ import TestSupport
         options["device"] = "0"
         expectProblem(try await server.post("/v1/jobs", json: ["kind": "fit", "data": csv, "options": options]), 422,
                       mentioning: ["device"], "the server's option")
-        expectProblem(try await server.post("/v1/jobs", json: ["kind": "ladder", "data": csv, "options": [:]]), 422,
-                      mentioning: ["ladder"], "a kind not there yet")
+        expectProblem(try await server.post("/v1/jobs", json: ["kind": "variance", "data": csv, "options": [:]]), 422,
+                      mentioning: ["variance"], "an unknown kind")
         #expect(try await server.get("/healthz").status == 200)
         #expect(server.isRunning)
     }
