@@ -44,6 +44,7 @@ import TestSupport
         #expect(result.status == 200)
         #expect(result.contentType == "application/json")
         try Self.expectSameAsCommandLine(result.body, csv: csv, options: Self.options)
+        Self.expectProblem(try await server.get("/v1/jobs/\(id)/result.csv"), 404, mentioning: ["ladder"], "a fit job's CSV result")
     }
 
     @Test func ladderJobGivesTheCommandLinesResults() async throws {
@@ -180,6 +181,12 @@ import TestSupport
         try await Self.expectProblem(first.delete("/v1/jobs/0123456789abcdef0123456789abcdef"), 404, mentioning: ["no job"], "unknown id")
         try await Self.expectProblem(first.delete("/v1/jobs/..%2Fjobs.sqlite"), 404, mentioning: ["no job"], "an id that is a path")
 
+        // A running job cannot be cancelled yet (the engine has no stop hook): 409.
+        for _ in 0..<400 {
+            guard try await first.get("/v1/jobs/\(ids[0])").json?["state"] as? String == "queued" else { break }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        #expect(try await first.delete("/v1/jobs/\(ids[0])").status == 409)
         try await Self.expectListing(first, "/v1/jobs", ids.reversed(), next: nil)
         try await Self.expectListing(first, "/v1/jobs?state=cancelled", [ids[2]], next: nil)
         try await Self.expectListing(first, "/v1/jobs?limit=1", [ids[2]], next: "/v1/jobs?limit=1&offset=1")
