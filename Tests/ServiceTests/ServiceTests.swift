@@ -114,22 +114,11 @@ import TestSupport
     @Test func aKilledServerRunsItsQueueAgainWithTheSameResults() async throws {
         let dataDirectory = try GPUFitProcess.temporaryDirectory()
         let csv = try Self.misra1aCSV()
-        var options = Self.options
-        options["starts"] = 150
-        options["bootstrap"] = 20
-        var ids = [String]()
+        var options = Self.longOptions
         let first = try ServeProcess(dataDirectory: dataDirectory)
-        for seed in 1...3 {
-            options["seed"] = seed
-            let submit = try await first.post("/v1/jobs", json: ["kind": "fit", "data": csv, "options": options])
-            #expect(submit.status == 202, "\(submit.text)")
-            ids.append(try #require(submit.json?["id"] as? String))
-        }
+        let ids = try await Self.submitLongJobs(first, csv: csv)
         // Kill as soon as the first job runs: it is interrupted, the others are still queued.
-        for _ in 0..<400 {
-            guard try await first.get("/v1/jobs/\(ids[0])").json?["state"] as? String == "queued" else { break }
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
+        try await first.waitWhileQueued(ids[0])
         let states = [try await first.get("/v1/jobs/\(ids[0])").json?["state"] as? String,
                       try await first.get("/v1/jobs/\(ids[2])").json?["state"] as? String]
         first.kill()
@@ -161,17 +150,8 @@ import TestSupport
 
     @Test func jobsAreListedNewestFirstAndAQueuedJobCanBeCancelledForGood() async throws {
         let dataDirectory = try GPUFitProcess.temporaryDirectory()
-        let csv = try Self.misra1aCSV()
-        var options = Self.options
-        options["starts"] = 150
-        options["bootstrap"] = 20
         let first = try ServeProcess(dataDirectory: dataDirectory)
-        var ids = [String]()
-        for seed in 1...3 {
-            options["seed"] = seed
-            let submit = try await first.post("/v1/jobs", json: ["kind": "fit", "data": csv, "options": options])
-            ids.append(try #require(submit.json?["id"] as? String))
-        }
+        let ids = try await Self.submitLongJobs(first, csv: try Self.misra1aCSV())
         // The newest job is still queued behind two long ones: it is cancelled, and only once.
         let cancel = try await first.delete("/v1/jobs/\(ids[2])")
         #expect(cancel.status == 200, "\(cancel.text)")
@@ -182,10 +162,7 @@ import TestSupport
         try await Self.expectProblem(first.delete("/v1/jobs/..%2Fjobs.sqlite"), 404, mentioning: ["no job"], "an id that is a path")
 
         // A running job cannot be cancelled yet (the engine has no stop hook): 409.
-        for _ in 0..<400 {
-            guard try await first.get("/v1/jobs/\(ids[0])").json?["state"] as? String == "queued" else { break }
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
+        try await first.waitWhileQueued(ids[0])
         #expect(try await first.delete("/v1/jobs/\(ids[0])").status == 409)
         try await Self.expectListing(first, "/v1/jobs", ids.reversed(), next: nil)
         try await Self.expectListing(first, "/v1/jobs?state=cancelled", [ids[2]], next: nil)
@@ -212,6 +189,27 @@ import TestSupport
         #expect(cancelled["state"] as? String == "cancelled" && cancelled["started"] == nil, "\(cancelled)")
         try await Self.expectProblem(second.delete("/v1/jobs/\(ids[0])"), 409, mentioning: ["done"], "cancelling a finished job")
         try await Self.expectListing(second, "/v1/jobs?state=done", [ids[1], ids[0]], next: nil)
+    }
+
+    /// Options of a fit long enough (a second or so) to be seen running.
+    static var longOptions: [String: Any] {
+        var options = Self.options
+        options["starts"] = 150
+        options["bootstrap"] = 20
+        return options
+    }
+
+    /// Three long fits (seeds 1, 2, 3) queued on `server`, oldest first: their ids.
+    static func submitLongJobs(_ server: ServeProcess, csv: String) async throws -> [String] {
+        var options = longOptions
+        var ids = [String]()
+        for seed in 1...3 {
+            options["seed"] = seed
+            let submit = try await server.post("/v1/jobs", json: ["kind": "fit", "data": csv, "options": options])
+            #expect(submit.status == 202, "\(submit.text)")
+            ids.append(try #require(submit.json?["id"] as? String))
+        }
+        return ids
     }
 
     /// A page of `GET /v1/jobs`: its ids in order and its next URL.
@@ -332,6 +330,14 @@ final class ServeProcess: @unchecked Sendable {
     func post(_ path: String, body: Data) async throws -> HTTPReply { try await send("POST", path, body: body) }
     func post(_ path: String, json: [String: Any]) async throws -> HTTPReply {
         try await post(path, body: JSONSerialization.data(withJSONObject: json))
+    }
+
+    /// Polls a job until it is no longer queued (4 s at most).
+    func waitWhileQueued(_ id: String) async throws {
+        for _ in 0..<400 {
+            guard try await get("/v1/jobs/\(id)").json?["state"] as? String == "queued" else { return }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
     }
 
     /// Polls a job until it is done or failed (60 s at most).
