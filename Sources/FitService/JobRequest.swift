@@ -1,19 +1,22 @@
 import Foundation
 
-/// The body of `POST /v1/jobs`: `{"kind": "fit", "data": "<csv text>", "options": {"model": "misra1a", ...}}`.
+/// The body of `POST /v1/jobs`: `{"kind": "fit", "data": "<csv text>", "options": {"model": "misra1a", ...}}`, or
+/// `{"kind": "ladder", "data": "<csv text>", "config": "<json text>", "options": {...}}` (data and config optional).
 /// Option names are the command line's without the dashes; a flag is `true`.
 public struct JobRequest: Codable, Sendable {
     public var kind: String
-    public var data: String
+    public var data: String?
+    public var config: String?
     public var options: [String: OptionValue]
 
-    public init(kind: String, data: String, options: [String: OptionValue]) {
+    public init(kind: String, data: String?, config: String? = nil, options: [String: OptionValue]) {
         self.kind = kind
         self.data = data
+        self.config = config
         self.options = options
     }
 
-    /// What the store keeps of a request (the data goes to its own file).
+    /// What the store keeps of a request (the data and the config go to files of their own).
     public struct Stored: Codable, Sendable {
         public var kind: String
         public var options: [String: OptionValue]

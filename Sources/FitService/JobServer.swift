@@ -3,8 +3,8 @@ import Hummingbird
 
 /// `gpufit serve`: the HTTP routes over a `JobStore`, with one `JobWorker` running the queue.
 ///
-/// Routes: `GET /healthz`, `GET /readyz`, `GET /v1/devices`, `POST /v1/jobs`, `GET /v1/jobs/{id}`,
-/// `GET /v1/jobs/{id}/result`. Errors are `application/problem+json` (RFC 9457).
+/// Routes: `GET /healthz`, `GET /readyz`, `GET /v1/devices`, `POST /v1/jobs`, `GET /v1/jobs`, `GET /v1/jobs/{id}`,
+/// `GET /v1/jobs/{id}/result`, `DELETE /v1/jobs/{id}`. Errors are `application/problem+json` (RFC 9457).
 public struct JobServer: Sendable {
     public var host: String
     public var port: Int
@@ -72,7 +72,10 @@ public struct JobServer: Sendable {
             do { job = try JSONDecoder().decode(JobRequest.self, from: Data(buffer: body)) } catch {
                 return Problem(.badRequest, "the body is not a job: \(describe(error)); send {\"kind\": \"fit\", \"data\": \"<csv text>\", \"options\": {...}}").response
             }
-            do { try runner.check(kind: job.kind, options: job.options) } catch {
+            if job.kind == "fit" && job.data == nil {
+                return Problem(.badRequest, "the body is not a job: field 'data' is missing (a fit job's CSV text)").response
+            }
+            do { try runner.check(job) } catch {
                 return Problem(.unprocessableContent, String(describing: error)).response
             }
             let id: JobID
@@ -81,23 +84,55 @@ public struct JobServer: Sendable {
             let url = "/v1/jobs/\(id)"
             return json(["id": id.description, "url": url, "resultUrl": url + "/result"], status: .accepted, location: url)
         }
+        addJobRoutes(router)
+        return router
+    }
+}
+
+extension JobServer {
+    /// `GET /v1/jobs`, `GET /v1/jobs/{id}`, `GET /v1/jobs/{id}/result`, `DELETE /v1/jobs/{id}`.
+    func addJobRoutes(_ router: Router<BasicRequestContext>) {
+        let store = self.store
+        router.get("/v1/jobs") { request, _ in
+            let query: JobListQuery
+            do { query = try JobListQuery(request.uri.queryParameters.map { (key: String($0.key), value: String($0.value)) }) } catch {
+                return Problem(.badRequest, String(describing: error)).response
+            }
+            var probe = query
+            probe.limit += 1
+            let jobs = try store.jobs(probe)
+            return json(JobPage(jobs: jobs.prefix(query.limit).map(JobStatus.init), next: jobs.count > query.limit ? query.next : nil))
+        }
         router.get("/v1/jobs/:id") { _, context in
-            guard let id = JobID(checking: context.parameters.get("id") ?? "") else { return noSuchJob(context) }
-            guard let job = try store.job(id) else { return noSuchJob(context) }
+            guard let id = checkedID(context), let job = try store.job(id) else { return noSuchJob(context) }
             return json(JobStatus(job))
         }
         router.get("/v1/jobs/:id/result") { _, context in
-            guard let id = JobID(checking: context.parameters.get("id") ?? "") else { return noSuchJob(context) }
-            guard let job = try store.job(id) else { return noSuchJob(context) }
+            guard let id = checkedID(context), let job = try store.job(id) else { return noSuchJob(context) }
             switch job.state {
-            case .done:
-                let data = try Data(contentsOf: store.resultFile(id))
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            case .done: return try file(store.resultFile(id), type: "application/json")
             case .failed: return Problem(.conflict, "job \(id) failed: \(job.error ?? "no message"); it has no result").response
+            case .cancelled: return Problem(.conflict, "job \(id) was cancelled; it has no result").response
             case .queued, .running: return Problem(.conflict, "job \(id) is \(job.state.rawValue); its result is there once GET /v1/jobs/\(id) says done").response
             }
         }
-        return router
+        router.get("/v1/jobs/:id/result.csv") { _, context in
+            guard let id = checkedID(context), let job = try store.job(id) else { return noSuchJob(context) }
+            guard job.state == .done else { return Problem(.conflict, "job \(id) is \(job.state.rawValue); a CSV result is there once it is done").response }
+            guard FileManager.default.fileExists(atPath: store.resultCSVFile(id).path) else {
+                return Problem(.notFound, "job \(id) is a \(job.kind) job; only ladder jobs have a CSV result").response
+            }
+            return try file(store.resultCSVFile(id), type: "text/csv; charset=utf-8")
+        }
+        router.delete("/v1/jobs/:id") { _, context in
+            guard let id = checkedID(context), let before = try store.cancel(id) else { return noSuchJob(context) }
+            switch before.state {
+            case .queued: return json(JobStatus(try store.job(id) ?? before))
+            case .running: return Problem(.conflict, "job \(id) is running; running jobs cannot be cancelled yet").response
+            case .done, .failed, .cancelled:
+                return Problem(.conflict, "job \(id) is \(before.state.rawValue) already; only a queued job can be cancelled").response
+            }
+        }
     }
 }
 
@@ -129,6 +164,14 @@ struct JobStatus: Encodable {
         resultUrl = job.state == .done ? url + "/result" : nil
     }
 }
+
+/// A result file as the answer.
+private func file(_ url: URL, type: String) throws -> Response {
+    Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: try Data(contentsOf: url))))
+}
+
+/// The path's id, checked before it is used anywhere (nil: not an id, answered 404).
+private func checkedID(_ context: BasicRequestContext) -> JobID? { JobID(checking: context.parameters.get("id") ?? "") }
 
 private func noSuchJob(_ context: BasicRequestContext) -> Response {
     Problem(.notFound, "no job with id '\(context.parameters.get("id") ?? "")' (ids are 32 hex digits, from POST /v1/jobs)").response

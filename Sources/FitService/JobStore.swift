@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 
 /// The durable queue: one SQLite table (WAL mode) in the data folder, and per job a folder
-/// `jobs/ID/` with its data (`data.csv`) and, once done, its result (`result.json`), both written atomically.
+/// `jobs/ID/` with its data (`data.csv`) and config (`config.json`) if the request sent them and, once done, its
+/// result (`result.json`, and `result.csv` for a ladder job), all written atomically.
 public final class JobStore: Sendable {
-    public enum State: String, Codable, Sendable { case queued, running, done, failed }
+    public enum State: String, Codable, Sendable, CaseIterable { case queued, running, done, failed, cancelled }
 
     /// One row of the table.
     public struct Job: Sendable {
@@ -50,12 +51,21 @@ public final class JobStore: Sendable {
     public func folder(_ id: JobID) -> URL { directory.appendingPathComponent("jobs").appendingPathComponent(id.description) }
     public func dataFile(_ id: JobID) -> URL { folder(id).appendingPathComponent("data.csv") }
     public func resultFile(_ id: JobID) -> URL { folder(id).appendingPathComponent("result.json") }
+    public func resultCSVFile(_ id: JobID) -> URL { folder(id).appendingPathComponent("result.csv") }
+    public func configFile(_ id: JobID) -> URL { folder(id).appendingPathComponent("config.json") }
 
-    /// Writes the data, then records the job as queued: a queued row always has its data.
+    /// A job's files for its runner: data and config where the request sent them.
+    public func files(_ id: JobID) -> JobFiles {
+        let existing = { (url: URL) in FileManager.default.fileExists(atPath: url.path) ? url : nil }
+        return JobFiles(data: existing(dataFile(id)), config: existing(configFile(id)), result: resultFile(id), resultCSV: resultCSVFile(id))
+    }
+
+    /// Writes the data and config, then records the job as queued: a queued row always has its files.
     public func submit(_ request: JobRequest) throws -> JobID {
         let id = JobID.random()
         try FileManager.default.createDirectory(at: folder(id), withIntermediateDirectories: true)
-        try Data(request.data.utf8).write(to: dataFile(id), options: .atomic)
+        if let data = request.data { try Data(data.utf8).write(to: dataFile(id), options: .atomic) }
+        if let config = request.config { try Data(config.utf8).write(to: configFile(id), options: .atomic) }
         let stored = String(decoding: try JSONEncoder().encode(JobRequest.Stored(kind: request.kind, options: request.options)), as: UTF8.self)
         try pool.write { db in
             try db.execute(sql: "INSERT INTO job (id, kind, request, state, created) VALUES (?, ?, ?, 'queued', ?)",
@@ -66,6 +76,31 @@ public final class JobStore: Sendable {
 
     public func job(_ id: JobID) throws -> Job? {
         try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id.description]) }.map(Self.job)
+    }
+
+    /// Jobs newest first, of one state or all, a page of them.
+    func jobs(_ query: JobListQuery) throws -> [Job] {
+        try pool.read { db in
+            let filter = query.state == nil ? "" : "WHERE state = ? "
+            var arguments: StatementArguments = []
+            if let state = query.state { arguments += [state.rawValue] }
+            arguments += [query.limit, query.offset]
+            return try Row.fetchAll(db, sql: "SELECT * FROM job \(filter)ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?", arguments: arguments)
+        }.map(Self.job)
+    }
+
+    /// Cancels a queued job (it never runs, also not after a restart); returns the job as it was before,
+    /// nil for an unknown id. A job in any other state is left as it is.
+    public func cancel(_ id: JobID) throws -> Job? {
+        try pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id.description]) else { return nil }
+            let job = Self.job(row)
+            if job.state == .queued {
+                try db.execute(sql: "UPDATE job SET state = 'cancelled', finished = ? WHERE id = ? AND state = 'queued'",
+                               arguments: [Date().timeIntervalSince1970, id.description])
+            }
+            return job
+        }
     }
 
     /// At startup: jobs a previous server left running go back to the queue, to run again from the start.

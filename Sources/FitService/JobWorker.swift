@@ -41,7 +41,7 @@ public final class JobWorker: @unchecked Sendable {
     private func run(_ job: JobStore.Job) {
         var message: String?
         do {
-            try runner.run(kind: job.kind, options: job.request.options, data: store.dataFile(job.id), result: store.resultFile(job.id))
+            try runner.run(kind: job.kind, options: job.request.options, files: store.files(job.id))
         } catch {
             message = String(describing: error)
         }

@@ -7,9 +7,11 @@ import Foundation
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the fitting service: an HTTP API that queues fit jobs and runs them on the device.",
+        abstract: "Run the fitting service: an HTTP API that queues fit and ladder jobs and runs them on the device.",
         discussion: """
-        Routes: GET /healthz, GET /readyz, GET /v1/devices, POST /v1/jobs, GET /v1/jobs/ID, GET /v1/jobs/ID/result. \
+        Routes: GET /healthz, GET /readyz, GET /v1/devices, POST /v1/jobs, GET /v1/jobs (?state, ?limit, ?offset), \
+        GET /v1/jobs/ID, GET /v1/jobs/ID/result, GET /v1/jobs/ID/result.csv (ladder jobs), DELETE /v1/jobs/ID \
+        (cancels a queued job). \
         Jobs are kept in --data-dir (SQLite, WAL) and survive a restart; a job interrupted by one runs again \
         from the start. Without access tokens (not there yet) it listens on loopback addresses only.
 

@@ -44,18 +44,48 @@ import TestSupport
         #expect(result.status == 200)
         #expect(result.contentType == "application/json")
         try Self.expectSameAsCommandLine(result.body, csv: csv, options: Self.options)
+        Self.expectProblem(try await server.get("/v1/jobs/\(id)/result.csv"), 404, mentioning: ["ladder"], "a fit job's CSV result")
+    }
+
+    @Test func ladderJobGivesTheCommandLinesResults() async throws {
+        let server = try ServeProcess()
+        defer { server.stop() }
+        let options: [String: Any] = ["starts": 2, "bootstrap": 2, "tasks": "hellaswag", "seed": 3]
+        let submit = try await server.post("/v1/jobs", json: ["kind": "ladder", "options": options])
+        #expect(submit.status == 202, "\(submit.text)")
+        let id = try #require(submit.json?["id"] as? String)
+        #expect(try await server.waitUntilFinished(id)["state"] as? String == "done")
+        let json = try await server.get("/v1/jobs/\(id)/result")
+        let csv = try await server.get("/v1/jobs/\(id)/result.csv")
+        #expect(json.status == 200 && json.contentType == "application/json")
+        #expect(csv.status == 200 && csv.contentType == "text/csv; charset=utf-8", "\(csv.text)")
+
+        let dir = try GPUFitProcess.temporaryDirectory()
+        let jsonFile = dir.appendingPathComponent("ladder.json"), csvFile = dir.appendingPathComponent("ladder.csv")
+        let run = try GPUFitProcess.run(["ladder"] + Self.cliArguments(options) + ["--device", "cpu", "--quiet", "--json", jsonFile.path,
+                                        "--csv", csvFile.path], environment: ["GPUFIT_SCALAR": "1"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(csv.text == (try String(contentsOf: csvFile, encoding: .utf8)), "the CSV, byte for byte")
+        // info.seconds is the run's time, the one field that differs.
+        var cli = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: jsonFile)) as? [String: Any])
+        var served = try #require(try JSONSerialization.jsonObject(with: json.body) as? [String: Any])
+        #expect((cli["info"] as? [String: Any])?["seconds"] is Double && (served["info"] as? [String: Any])?["seconds"] is Double)
+        cli["info"] = (cli["info"] as? [String: Any])?.filter { $0.key != "seconds" }
+        served["info"] = (served["info"] as? [String: Any])?.filter { $0.key != "seconds" }
+        #expect(NSDictionary(dictionary: cli).isEqual(to: served), "the JSON, value for value but info.seconds")
+
+        // A fit job has no CSV result; a ladder job's files are the server's.
+        try await Self.expectProblem(server.post("/v1/jobs", json: ["kind": "ladder", "options": ["json": "/tmp/x.json"]]), 422,
+                                     mentioning: ["json"], "a ladder option the server sets")
+        try await Self.expectProblem(server.post("/v1/jobs", json: ["kind": "ladder", "options": ["starts": 0]]), 422,
+                                     mentioning: ["--starts"], "a ladder option value the CLI refuses")
     }
 
     @Test func badRequestsAreProblemsAndTheServerKeepsServing() async throws {
         let server = try ServeProcess()
         defer { server.stop() }
         func expectProblem(_ reply: HTTPReply, _ status: Int, mentioning words: [String], _ what: String) {
-            #expect(reply.status == status, "\(what): \(reply.text)")
-            #expect(reply.contentType == "application/problem+json", "\(what)")
-            #expect(reply.json?["status"] as? Int == status, "\(what)")
-            #expect(reply.json?["title"] is String && reply.json?["type"] is String, "\(what)")
-            let detail = reply.json?["detail"] as? String ?? ""
-            for word in words { #expect(detail.contains(word), "\(what): \(detail)") }
+            Self.expectProblem(reply, status, mentioning: words, what)
         }
         expectProblem(try await server.get("/v1/jobs/0123456789abcdef0123456789abcdef"), 404, mentioning: ["no job"], "unknown id")
         expectProblem(try await server.get("/v1/jobs/0123456789abcdef0123456789abcdef/result"), 404, mentioning: ["no job"], "unknown id's result")
@@ -75,8 +105,8 @@ import TestSupport
         options["device"] = "0"
         expectProblem(try await server.post("/v1/jobs", json: ["kind": "fit", "data": csv, "options": options]), 422,
                       mentioning: ["device"], "the server's option")
-        expectProblem(try await server.post("/v1/jobs", json: ["kind": "ladder", "data": csv, "options": [:]]), 422,
-                      mentioning: ["ladder"], "a kind not there yet")
+        expectProblem(try await server.post("/v1/jobs", json: ["kind": "variance", "data": csv, "options": [:]]), 422,
+                      mentioning: ["variance"], "an unknown kind")
         #expect(try await server.get("/healthz").status == 200)
         #expect(server.isRunning)
     }
@@ -84,22 +114,11 @@ import TestSupport
     @Test func aKilledServerRunsItsQueueAgainWithTheSameResults() async throws {
         let dataDirectory = try GPUFitProcess.temporaryDirectory()
         let csv = try Self.misra1aCSV()
-        var options = Self.options
-        options["starts"] = 150
-        options["bootstrap"] = 20
-        var ids = [String]()
+        var options = Self.longOptions
         let first = try ServeProcess(dataDirectory: dataDirectory)
-        for seed in 1...3 {
-            options["seed"] = seed
-            let submit = try await first.post("/v1/jobs", json: ["kind": "fit", "data": csv, "options": options])
-            #expect(submit.status == 202, "\(submit.text)")
-            ids.append(try #require(submit.json?["id"] as? String))
-        }
+        let ids = try await Self.submitLongJobs(first, csv: csv)
         // Kill as soon as the first job runs: it is interrupted, the others are still queued.
-        for _ in 0..<400 {
-            guard try await first.get("/v1/jobs/\(ids[0])").json?["state"] as? String == "queued" else { break }
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
+        try await first.waitWhileQueued(ids[0])
         let states = [try await first.get("/v1/jobs/\(ids[0])").json?["state"] as? String,
                       try await first.get("/v1/jobs/\(ids[2])").json?["state"] as? String]
         first.kill()
@@ -127,6 +146,88 @@ import TestSupport
             #expect(status.json?["finished"] as? String == finished[id]?.status)
             #expect(try await third.get("/v1/jobs/\(id)/result").body == finished[id]?.result)
         }
+    }
+
+    @Test func jobsAreListedNewestFirstAndAQueuedJobCanBeCancelledForGood() async throws {
+        let dataDirectory = try GPUFitProcess.temporaryDirectory()
+        let first = try ServeProcess(dataDirectory: dataDirectory)
+        let ids = try await Self.submitLongJobs(first, csv: try Self.misra1aCSV())
+        // The newest job is still queued behind two long ones: it is cancelled, and only once.
+        let cancel = try await first.delete("/v1/jobs/\(ids[2])")
+        #expect(cancel.status == 200, "\(cancel.text)")
+        #expect(cancel.json?["state"] as? String == "cancelled")
+        try await Self.expectProblem(first.delete("/v1/jobs/\(ids[2])"), 409, mentioning: ["cancelled"], "cancelling twice")
+        try await Self.expectProblem(first.get("/v1/jobs/\(ids[2])/result"), 409, mentioning: ["cancelled"], "a cancelled job's result")
+        try await Self.expectProblem(first.delete("/v1/jobs/0123456789abcdef0123456789abcdef"), 404, mentioning: ["no job"], "unknown id")
+        try await Self.expectProblem(first.delete("/v1/jobs/..%2Fjobs.sqlite"), 404, mentioning: ["no job"], "an id that is a path")
+
+        // A running job cannot be cancelled yet (the engine has no stop hook): 409.
+        try await first.waitWhileQueued(ids[0])
+        #expect(try await first.delete("/v1/jobs/\(ids[0])").status == 409)
+        try await Self.expectListing(first, "/v1/jobs", ids.reversed(), next: nil)
+        try await Self.expectListing(first, "/v1/jobs?state=cancelled", [ids[2]], next: nil)
+        try await Self.expectListing(first, "/v1/jobs?limit=1", [ids[2]], next: "/v1/jobs?limit=1&offset=1")
+        try await Self.expectListing(first, "/v1/jobs?limit=1&offset=1", [ids[1]], next: "/v1/jobs?limit=1&offset=2")
+        try await Self.expectListing(first, "/v1/jobs?offset=2&limit=1", [ids[0]], next: nil)
+        try await Self.expectListing(first, "/v1/jobs?state=done&limit=500", [], next: nil)
+        for (query, parameter) in [("limit=0", "limit"), ("limit=501", "limit"), ("limit=x", "limit"), ("offset=-1", "offset"),
+                                   ("state=finished", "state"), ("page=2", "page"), ("limit=1&limit=2", "limit")] {
+            try await Self.expectProblem(first.get("/v1/jobs?\(query)"), 400, mentioning: ["'\(parameter)'"], query)
+        }
+        let listed = try await first.get("/v1/jobs?limit=1")
+        let item = try #require((listed.json?["jobs"] as? [[String: Any]])?.first)
+        let single = try #require(try await first.get("/v1/jobs/\(ids[2])").json)
+        #expect(NSDictionary(dictionary: item).isEqual(to: single), "a listed job is GET /v1/jobs/{id}'s object")
+        first.kill()
+
+        // After a restart the cancelled job stays cancelled and never runs; the others run.
+        let second = try ServeProcess(dataDirectory: dataDirectory)
+        defer { second.stop() }
+        for id in ids[0...1] { #expect(try await second.waitUntilFinished(id)["state"] as? String == "done") }
+        try await Task.sleep(nanoseconds: 500_000_000)
+        let cancelled = try #require(try await second.get("/v1/jobs/\(ids[2])").json)
+        #expect(cancelled["state"] as? String == "cancelled" && cancelled["started"] == nil, "\(cancelled)")
+        try await Self.expectProblem(second.delete("/v1/jobs/\(ids[0])"), 409, mentioning: ["done"], "cancelling a finished job")
+        try await Self.expectListing(second, "/v1/jobs?state=done", [ids[1], ids[0]], next: nil)
+    }
+
+    /// Options of a fit long enough (a second or so) to be seen running.
+    static var longOptions: [String: Any] {
+        var options = Self.options
+        options["starts"] = 150
+        options["bootstrap"] = 20
+        return options
+    }
+
+    /// Three long fits (seeds 1, 2, 3) queued on `server`, oldest first: their ids.
+    static func submitLongJobs(_ server: ServeProcess, csv: String) async throws -> [String] {
+        var options = longOptions
+        var ids = [String]()
+        for seed in 1...3 {
+            options["seed"] = seed
+            let submit = try await server.post("/v1/jobs", json: ["kind": "fit", "data": csv, "options": options])
+            #expect(submit.status == 202, "\(submit.text)")
+            ids.append(try #require(submit.json?["id"] as? String))
+        }
+        return ids
+    }
+
+    /// A page of `GET /v1/jobs`: its ids in order and its next URL.
+    static func expectListing(_ server: ServeProcess, _ path: String, _ ids: [String], next: String?) async throws {
+        let reply = try await server.get(path)
+        #expect(reply.status == 200, "\(path): \(reply.text)")
+        let jobs = reply.json?["jobs"] as? [[String: Any]] ?? []
+        #expect(jobs.map { $0["id"] as? String ?? "" } == ids, "\(path)")
+        #expect(reply.json?["next"] as? String == next, "\(path): \(reply.text)")
+    }
+
+    static func expectProblem(_ reply: HTTPReply, _ status: Int, mentioning words: [String], _ what: String) {
+        #expect(reply.status == status, "\(what): \(reply.text)")
+        #expect(reply.contentType == "application/problem+json", "\(what)")
+        #expect(reply.json?["status"] as? Int == status, "\(what)")
+        #expect(reply.json?["title"] is String && reply.json?["type"] is String, "\(what)")
+        let detail = reply.json?["detail"] as? String ?? ""
+        for word in words { #expect(detail.contains(word), "\(what): \(detail)") }
     }
 
     @Test func aNonLoopbackHostIsRefused() throws {
@@ -225,9 +326,18 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     func get(_ path: String) async throws -> HTTPReply { try await send("GET", path, body: nil) }
+    func delete(_ path: String) async throws -> HTTPReply { try await send("DELETE", path, body: nil) }
     func post(_ path: String, body: Data) async throws -> HTTPReply { try await send("POST", path, body: body) }
     func post(_ path: String, json: [String: Any]) async throws -> HTTPReply {
         try await post(path, body: JSONSerialization.data(withJSONObject: json))
+    }
+
+    /// Polls a job until it is no longer queued (4 s at most).
+    func waitWhileQueued(_ id: String) async throws {
+        for _ in 0..<400 {
+            guard try await get("/v1/jobs/\(id)").json?["state"] as? String == "queued" else { return }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
     }
 
     /// Polls a job until it is done or failed (60 s at most).
